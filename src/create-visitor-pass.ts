@@ -1,0 +1,86 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { Request, RequestHandler, Response } from 'express';
+import type { GraphQLSchema } from 'graphql';
+import type { Sequelize } from 'sequelize';
+import { createContext, type VisitorPassContext } from './context';
+import { connectDatabase } from './data/database';
+import { migrate } from './data/migrations';
+import { defineModels, type VisitorPassModels } from './data/models';
+import { createTransform } from './directive/transform';
+import { createVisitorCheck } from './directive/visitor-check';
+import { VisitorPassEmitter } from './events';
+import type { Resolvers } from './generated/graphql';
+import { createLinkHandler, type LinkHandlerOptions } from './link-handler';
+import { AccessLog } from './logs/access-log';
+import { endVisitorSession } from './operations/end-session';
+import { inviteVisitor, type VisitorInvitation } from './operations/invite';
+import { resolveOptions, type InviteVisitorInput, type VisitorPassOptions } from './options';
+import { createPlugin } from './plugin';
+import { VisitorPasses } from './request/visitor-passes';
+import { createResolvers } from './resolvers';
+import { createRuntime } from './runtime';
+import { loadTypeDefs } from './type-defs';
+
+export interface VisitorPass<TContext = any> {
+  /** SDL of schema/visitor-pass.graphql: directives, types and operations. */
+  typeDefs: string;
+  /** Resolvers for `typeDefs`. */
+  resolvers: Resolvers;
+  /** Applies @visitor to an executable schema; throws on a bad use (empty scope, unknown bypass). */
+  transform: (schema: GraphQLSchema) => GraphQLSchema;
+  /** Apollo context piece: `{ visitor, isVisitor }` for this request; spread it into your context. */
+  context: (args: { req: Request; res?: Response }) => Promise<VisitorPassContext>;
+  /** Checks the schema was transformed, refuses denied mutations up front, logs access, drains on stop. */
+  plugin: ApolloServerPlugin<any>;
+  /** Express middleware for GET links with the token in the query string. */
+  linkHandler: (options?: LinkHandlerOptions) => RequestHandler;
+  /** invited, redeemed, ended, revoked, reissued, denied, unavailable. */
+  events: VisitorPassEmitter;
+  /** Creates or upgrades the tables (umzug migrations); returns the names it ran. */
+  migrate: () => Promise<string[]>;
+  /** Writes queued access logs, then closes the database if this pass opened it. */
+  close: () => Promise<void>;
+  /** Writes queued access logs now. */
+  flushLogs: () => Promise<void>;
+  /** Creates a pass from server code, with the same checks as `inviteVisitor`. */
+  invite: (context: TContext, input: InviteVisitorInput) => Promise<VisitorInvitation>;
+  /** Ends the caller's visitor session from a host resolver (e.g. the last step of a form). */
+  endVisitorSession: (context: TContext, options?: { deactivate?: boolean }) => Promise<boolean>;
+  /** The Sequelize instance and models holding the passes. */
+  sequelize: Sequelize;
+  models: VisitorPassModels;
+}
+
+/** Creates a visitor pass: everything an Apollo Server 5 + Express 5 app needs to admit visitors. */
+export function createVisitorPass<TContext = any>(options: VisitorPassOptions<TContext>): VisitorPass<TContext> {
+  const resolved = resolveOptions(options);
+  const ownsDatabase = !resolved.sequelize;
+  const sequelize = resolved.sequelize ?? connectDatabase(resolved.databaseUrl);
+  const models = defineModels(sequelize);
+  const events = new VisitorPassEmitter();
+  const accessLog = new AccessLog(models, (error) => events.emit('unavailable', { error }));
+  const runtime = createRuntime(resolved, models, events, accessLog);
+  const passes = new VisitorPasses(runtime);
+  const check = createVisitorCheck(resolved.bypass);
+  const bypassNames = new Set(Object.keys(resolved.bypass));
+
+  return {
+    typeDefs: loadTypeDefs(),
+    resolvers: createResolvers(runtime, passes),
+    transform: createTransform(check, bypassNames),
+    context: createContext(passes),
+    plugin: createPlugin(runtime, check, bypassNames),
+    linkHandler: createLinkHandler(runtime, passes),
+    events,
+    migrate: () => migrate(sequelize),
+    async close() {
+      await accessLog.drain();
+      if (ownsDatabase) await sequelize.close();
+    },
+    flushLogs: () => accessLog.flush(),
+    invite: (context, input) => inviteVisitor(runtime, context, input),
+    endVisitorSession: (context, endOptions) => endVisitorSession(runtime, passes, context, endOptions),
+    sequelize,
+    models,
+  };
+}

@@ -1,0 +1,19 @@
+import { BaseError } from 'sequelize';
+import { VisitorPassError } from '../errors';
+
+/**
+ * Runs database work; any database failure becomes VISITOR_PASS_UNAVAILABLE
+ * (503) so no SQL text or driver message ever reaches a client. The original
+ * error goes to `onFailure` for the operator.
+ */
+export async function withStore<T>(work: () => Promise<T>, onFailure?: (error: Error) => void): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof BaseError) {
+      onFailure?.(error);
+      throw new VisitorPassError('VISITOR_PASS_UNAVAILABLE');
+    }
+    throw error;
+  }
+}

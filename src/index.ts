@@ -1,0 +1,12 @@
+export { createVisitorPass, type VisitorPass } from './create-visitor-pass';
+export type { VisitorPassOptions, VisitorPassUser, BypassFunction, InviteVisitorInput } from './options';
+export type { VisitorPassContext } from './context';
+export type { LinkHandlerOptions } from './link-handler';
+export type { VisitorInvitation } from './operations/invite';
+export { VisitorPassError, VisitorPassOptionsError, VISITOR_PASS_ERRORS, isVisitorPassError, type VisitorPassErrorCode } from './errors';
+export { VisitorPassEmitter, type VisitorPassEvents, type VisitorPassEventName } from './events';
+export { Visitor, VisitorLog, type VisitorKind } from './data/models';
+export { connectDatabase } from './data/database';
+export { migrate } from './data/migrations';
+export { tokenise, untokenise } from './tokenise';
+export { isLinkPreview } from './request/link-preview';

@@ -1,0 +1,71 @@
+import { Op } from 'sequelize';
+import type { VisitorPassModels } from '../data/models';
+import type { RequestFacts } from './request-facts';
+
+interface AccessEntry extends RequestFacts {
+  visitorId: string;
+  reason: string | null;
+  statusCode: number | null;
+  createdAt: Date;
+}
+
+const FLUSH_INTERVAL_MS = 1000;
+const MAX_BATCH = 500;
+
+/**
+ * ACCESS rows and last-seen times, written in batches off the request path:
+ * a visitor's request costs no extra round trip, and `drain()` (called when
+ * the server stops) writes whatever is still queued.
+ */
+export class AccessLog {
+  private queue: AccessEntry[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly models: VisitorPassModels,
+    private readonly onFailure: (error: Error) => void,
+  ) {}
+
+  record(entry: Omit<AccessEntry, 'createdAt'>): void {
+    this.queue.push({ ...entry, createdAt: new Date() });
+    if (this.queue.length >= MAX_BATCH) {
+      void this.flush();
+    } else if (!this.timer) {
+      this.timer = setTimeout(() => void this.flush(), FLUSH_INTERVAL_MS);
+      this.timer.unref();
+    }
+  }
+
+  /** Writes everything queued so far; resolves when it is stored. */
+  flush(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    const batch = this.queue.splice(0);
+    this.flushing = this.flushing.then(() => (batch.length ? this.write(batch) : undefined));
+    return this.flushing;
+  }
+
+  drain(): Promise<void> {
+    return this.flush();
+  }
+
+  private async write(batch: AccessEntry[]): Promise<void> {
+    const { Visitor, VisitorLog } = this.models;
+    try {
+      await VisitorLog.bulkCreate(batch.map((entry) => ({ ...entry, event: 'ACCESS' })));
+      const lastSeen = new Map<string, Date>();
+      for (const entry of batch) lastSeen.set(entry.visitorId, entry.createdAt);
+      for (const [visitorId, seenAt] of lastSeen) {
+        await Visitor.update(
+          { lastSeenAt: seenAt },
+          { where: { id: visitorId, [Op.or]: [{ lastSeenAt: null }, { lastSeenAt: { [Op.lt]: seenAt } }] }, silent: true },
+        );
+      }
+    } catch (error) {
+      this.onFailure(error as Error);
+    }
+  }
+}

@@ -1,0 +1,26 @@
+import { requestOf } from '../context';
+import type { Runtime } from '../runtime';
+import type { VisitorPasses } from '../request/visitor-passes';
+
+/**
+ * Ends the caller's visitor session (stash cleared, session id rotated, other
+ * session data kept); with `deactivate`, the pass stops working everywhere.
+ * False when the caller was no visitor.
+ */
+export async function endVisitorSession(
+  runtime: Runtime,
+  passes: VisitorPasses,
+  context: any,
+  { deactivate = false }: { deactivate?: boolean | null } = {},
+): Promise<boolean> {
+  const request = requestOf(context);
+  const visitor = context?.visitor;
+  if (!request || !visitor) return false;
+  await passes.end(request.req);
+  if (deactivate) await runtime.store(() => visitor.update({ isActive: false, revokedAt: new Date() }));
+  await runtime.log(visitor.id, 'ENDED', request.req, { reason: deactivate ? 'DEACTIVATED' : null });
+  runtime.events.emit('ended', { visitor, deactivated: Boolean(deactivate) });
+  context.visitor = null;
+  context.isVisitor = false;
+  return true;
+}

@@ -1,0 +1,150 @@
+import type { Request } from 'express';
+import { Sequelize } from 'sequelize';
+import { z } from 'zod';
+import { VisitorPassOptionsError } from './errors';
+
+/** The host's logged-in user, as far as this package cares: something with an id. */
+export interface VisitorPassUser {
+  id: string | number;
+  [key: string]: unknown;
+}
+
+/** A named bypass for `@visitor(bypass: "name")`: true lets the caller in. Throwing means no. */
+export type BypassFunction<TContext = any> = (context: TContext) => boolean | Promise<boolean>;
+
+export interface InviteVisitorInput {
+  firstName?: string | null;
+  lastName?: string | null;
+  email: string;
+  scope: string;
+  context?: unknown;
+  expiresIn?: number | null;
+  sessionExpiry?: number | null;
+  maxUses?: number | null;
+  url?: string | null;
+}
+
+export interface VisitorPassOptions<TContext = any> {
+  /** A Sequelize instance to keep the tables in. Takes precedence over `databaseUrl`. */
+  sequelize?: Sequelize;
+  /** `sqlite:<path>`, `postgres://…`, `mysql://…` or `mariadb://…`. Default: the SQLite file `visitor-pass.sqlite`. */
+  databaseUrl?: string;
+  /** Session key the visitor is stashed under. Env `VISITOR_SESSION_KEY`; default `visitor:session`. */
+  sessionKey?: string;
+  /** Seconds a redeemed session lasts; 0 = until the browser closes. Env `VISITOR_SESSION_EXPIRY`; default 0. */
+  sessionExpiry?: number;
+  /** Query-string parameter carrying the token. Env `VISITOR_QUERYSTRING_KEY`; default `vuid`. */
+  querystringKey?: string;
+  /** Seconds a link can be redeemed. Default 7 days. */
+  tokenExpiry?: number;
+  /** Server-side cap on any visitor session, in seconds, whatever the cookie says. Default 12 hours. */
+  maxSessionAge?: number;
+  /** Page the invitation links open (the link handler serves it). Required. */
+  linkBaseUrl: string;
+  /** Named bypass functions for `@visitor(bypass:)`; passing one also lets a caller manage every pass. */
+  bypass?: Record<string, BypassFunction<TContext>>;
+  /** Who may call `inviteVisitor`. Default: the context has a truthy `user`. */
+  canInvite?: (context: TContext, input: InviteVisitorInput) => boolean | Promise<boolean>;
+  /** How to find the host's logged-in user on a request (keeps the cookie lifetime). Default: `req.user`. */
+  getUser?: (req: Request) => unknown;
+  /** Is this request a link preview or scanner that must never redeem? Default: isbot plus known preview agents. */
+  isLinkPreview?: (req: Request) => boolean;
+  /** Write an ACCESS log row per operation of a visitor. Default true. */
+  logAccess?: boolean;
+}
+
+export interface ResolvedOptions {
+  sequelize?: Sequelize;
+  databaseUrl: string;
+  sessionKey: string;
+  sessionExpiry: number;
+  querystringKey: string;
+  tokenExpiry: number;
+  maxSessionAge: number;
+  linkBaseUrl: string;
+  bypass: Record<string, BypassFunction>;
+  canInvite: (context: any, input: InviteVisitorInput) => boolean | Promise<boolean>;
+  getUser: (req: Request) => unknown;
+  isLinkPreview?: (req: Request) => boolean;
+  logAccess: boolean;
+}
+
+export const DEFAULT_DATABASE_URL = 'sqlite:visitor-pass.sqlite';
+
+const seconds = z.number({ error: 'must be a number of seconds' }).int('must be a whole number of seconds').nonnegative('must not be negative');
+const positiveSeconds = seconds.positive('must be more than 0');
+const fn = z.custom<(...args: any[]) => unknown>((value) => typeof value === 'function', 'must be a function');
+
+const httpUrl = z.string().refine((value) => {
+  try {
+    return ['http:', 'https:'].includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}, 'must be an absolute http(s) URL');
+
+const optionsSchema = z.object({
+  sequelize: z.custom<Sequelize>((value) => value instanceof Sequelize, 'must be a Sequelize instance').optional(),
+  databaseUrl: z.string().min(1, 'must not be empty'),
+  sessionKey: z.string().trim().min(1, 'must not be empty'),
+  sessionExpiry: seconds,
+  querystringKey: z
+    .string()
+    .min(1, 'must not be empty')
+    .regex(/^[A-Za-z0-9_.-]+$/, 'may hold only letters, digits, "_", "-" and "."'),
+  tokenExpiry: positiveSeconds,
+  maxSessionAge: positiveSeconds,
+  linkBaseUrl: httpUrl,
+  bypass: z.record(z.string().min(1, 'names must not be empty'), fn),
+  canInvite: fn,
+  getUser: fn,
+  isLinkPreview: fn.optional(),
+  logAccess: z.boolean(),
+});
+
+function fromEnv(name: string, parse: (raw: string) => unknown = (raw) => raw): unknown {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return undefined;
+  return parse(raw);
+}
+
+const envNumber = (raw: string) => (/^-?\d+$/.test(raw.trim()) ? Number(raw) : raw);
+
+const ENV_NAMES: Record<string, string> = {
+  sessionKey: 'VISITOR_SESSION_KEY',
+  sessionExpiry: 'VISITOR_SESSION_EXPIRY',
+  querystringKey: 'VISITOR_QUERYSTRING_KEY',
+};
+
+/** Defaults, environment fallbacks and validation; throws naming the first bad option. */
+export function resolveOptions(options: VisitorPassOptions): ResolvedOptions {
+  if (options === null || typeof options !== 'object') {
+    throw new VisitorPassOptionsError('createVisitorPass needs an options object (at least `linkBaseUrl`).');
+  }
+  const input = {
+    sequelize: options.sequelize,
+    databaseUrl: options.databaseUrl ?? DEFAULT_DATABASE_URL,
+    sessionKey: options.sessionKey ?? fromEnv('VISITOR_SESSION_KEY') ?? 'visitor:session',
+    sessionExpiry: options.sessionExpiry ?? fromEnv('VISITOR_SESSION_EXPIRY', envNumber) ?? 0,
+    querystringKey: options.querystringKey ?? fromEnv('VISITOR_QUERYSTRING_KEY') ?? 'vuid',
+    tokenExpiry: options.tokenExpiry ?? 7 * 24 * 3600,
+    maxSessionAge: options.maxSessionAge ?? 12 * 3600,
+    linkBaseUrl: options.linkBaseUrl,
+    bypass: options.bypass ?? {},
+    canInvite: options.canInvite ?? ((context: { user?: unknown } | undefined) => Boolean(context?.user)),
+    getUser: options.getUser ?? ((req: Request & { user?: unknown }) => req.user),
+    isLinkPreview: options.isLinkPreview,
+    logAccess: options.logAccess ?? true,
+  };
+  const parsed = optionsSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = issue.path.map(String).join('.');
+    const top = String(issue.path[0]);
+    const env = ENV_NAMES[top] && (options as any)[top] === undefined ? ` (from env ${ENV_NAMES[top]})` : '';
+    const value = (input as any)[top];
+    const got = issue.path.length === 1 && ['string', 'number', 'boolean'].includes(typeof value) ? ` (got ${JSON.stringify(value)})` : '';
+    throw new VisitorPassOptionsError(`option \`${name}\`${env} ${issue.message}${got}.`);
+  }
+  return parsed.data as ResolvedOptions;
+}

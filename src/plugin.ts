@@ -1,0 +1,65 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { isObjectType, type GraphQLSchema } from 'graphql';
+import { requestOf, type VisitorPassContext } from './context';
+import { guardMutation } from './directive/mutation-guard';
+import type { VisitorCheck } from './directive/visitor-check';
+import { RULE_EXTENSION, ruleForField } from './directive/visitor-rule';
+import { requestFacts } from './logs/request-facts';
+import type { Runtime } from './runtime';
+
+/** Throws when a field governed by @visitor has no guard: the schema skipped `pass.transform`. */
+function assertTransformed(schema: GraphQLSchema, bypassNames: ReadonlySet<string>): void {
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith('__')) continue;
+    for (const [name, field] of Object.entries(type.getFields())) {
+      if (field.extensions?.[RULE_EXTENSION]) continue;
+      if (ruleForField(schema, type, name, field, bypassNames)) {
+        throw new Error(
+          `graphql-visitor-pass: the schema uses @visitor (on ${type.name}.${name}) but was not transformed. ` +
+            'Build it with pass.transform(makeExecutableSchema(...)) before giving it to ApolloServer.',
+        );
+      }
+    }
+  }
+}
+
+/**
+ * `pass.plugin`: refuses to start on an untransformed schema, refuses a
+ * mutation before any resolver runs when one of its root fields is denied,
+ * logs one ACCESS row per visitor operation, and drains the log on stop.
+ */
+export function createPlugin(runtime: Runtime, check: VisitorCheck, bypassNames: ReadonlySet<string>): ApolloServerPlugin<any> {
+  return {
+    async serverWillStart({ schema }) {
+      if (schema) assertTransformed(schema, bypassNames);
+      return {
+        async serverWillStop() {
+          await runtime.accessLog.drain();
+        },
+      };
+    },
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ schema, document, operation, request, contextValue }) {
+          if (!requestOf(contextValue)) {
+            throw new Error('graphql-visitor-pass: the Apollo context lacks pass.context(); spread it into your context function.');
+          }
+          if (!operation) return;
+          const verdict = await guardMutation(schema, document, operation, request.variables ?? {}, contextValue, check);
+          if (verdict) throw verdict;
+        },
+        async willSendResponse({ contextValue, response, operationName }) {
+          const request = requestOf(contextValue);
+          const visitor = (contextValue as VisitorPassContext).visitor ?? request?.state.visitor;
+          if (!runtime.options.logAccess || !request || !visitor) return;
+          runtime.accessLog.record({
+            visitorId: visitor.id,
+            reason: operationName ?? null,
+            statusCode: response.http.status ?? 200,
+            ...requestFacts(request.req, runtime.options.querystringKey),
+          });
+        },
+      };
+    },
+  };
+}

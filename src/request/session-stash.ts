@@ -1,0 +1,50 @@
+import type { Request } from 'express';
+import type {} from 'express-session';
+
+/** What the session holds for a visitor: never the token, only the pass id and when it was redeemed. */
+export interface VisitorStash {
+  visitorId: string;
+  redeemedAt: number;
+}
+
+type SessionRecord = Record<string, unknown>;
+
+export function assertSession(req: Request): void {
+  if (!req.session) {
+    throw new Error(
+      'graphql-visitor-pass: req.session is missing. Mount express-session before expressMiddleware() and pass.linkHandler().',
+    );
+  }
+}
+
+export function readStash(req: Request, sessionKey: string): VisitorStash | null {
+  const value = (req.session as unknown as SessionRecord)[sessionKey] as Partial<VisitorStash> | undefined;
+  if (!value || typeof value.visitorId !== 'string' || typeof value.redeemedAt !== 'number') return null;
+  return { visitorId: value.visitorId, redeemedAt: value.redeemedAt };
+}
+
+export function writeStash(req: Request, sessionKey: string, stash: VisitorStash): void {
+  (req.session as unknown as SessionRecord)[sessionKey] = stash;
+}
+
+export function clearStash(req: Request, sessionKey: string): void {
+  delete (req.session as unknown as SessionRecord)[sessionKey];
+}
+
+/**
+ * A new session id with the host's session data kept: redemption and ending
+ * change who the caller is, so the old id must stop working (fixation).
+ */
+export async function rotateSession(req: Request): Promise<void> {
+  const kept: SessionRecord = {};
+  for (const [key, value] of Object.entries(req.session as unknown as SessionRecord)) {
+    if (key !== 'cookie') kept[key] = value;
+  }
+  await new Promise<void>((resolve, reject) => req.session.regenerate((error) => (error ? reject(error) : resolve())));
+  Object.assign(req.session, kept);
+}
+
+/** 0 → a browser-session cookie (no Expires); otherwise it lasts `seconds`. */
+export function setSessionLifetime(req: Request, seconds: number): void {
+  req.session.cookie.maxAge = seconds > 0 ? seconds * 1000 : (null as unknown as number);
+}

@@ -1,0 +1,106 @@
+import type { Request } from 'express';
+import type { Visitor } from '../data/models';
+import { VisitorPassError } from '../errors';
+import type { Runtime } from '../runtime';
+import { readTokenParams } from '../tokenise';
+import { isLinkPreview } from './link-preview';
+import { sessionEnding } from './pass-checks';
+import { redeemToken } from './redeem';
+import { assertSession, clearStash, readStash, rotateSession, setSessionLifetime, writeStash } from './session-stash';
+
+/** Who the caller is as far as visitor passes go, worked out once per request. */
+export interface VisitorRequestState {
+  visitor: Visitor | null;
+  /** Why the token in this request's query string was refused. */
+  tokenError: VisitorPassError | null;
+  /** Why a visitor stashed in the session is no longer one (ended, revoked) or could not be checked (store down). */
+  sessionError: VisitorPassError | null;
+  /** The token on this request was redeemed. */
+  redeemed: boolean;
+}
+
+/**
+ * The request pass (a token in the query string) and the session pass (a
+ * visitor stashed in the session), in one place for the Apollo context and
+ * the link handler. The result is kept per request so both can ask.
+ */
+export class VisitorPasses {
+  private readonly states = new WeakMap<Request, Promise<VisitorRequestState>>();
+
+  constructor(private readonly runtime: Runtime) {}
+
+  resolve(req: Request): Promise<VisitorRequestState> {
+    assertSession(req);
+    let state = this.states.get(req);
+    if (!state) {
+      state = this.run(req);
+      this.states.set(req, state);
+    }
+    return state;
+  }
+
+  /** Redeems `token` for this request's session: rotate the id, stash the visitor, set the cookie lifetime. */
+  async redeem(req: Request, token: string): Promise<Visitor> {
+    assertSession(req);
+    const visitor = await redeemToken(this.runtime, token, req);
+    await this.runtime.store(() => rotateSession(req));
+    writeStash(req, this.runtime.options.sessionKey, { visitorId: visitor.id, redeemedAt: Date.now() });
+    if (!(await this.hasHostUser(req))) setSessionLifetime(req, visitor.sessionExpiry);
+    return visitor;
+  }
+
+  /** Takes the visitor out of the session and rotates its id; other session data stays. */
+  async end(req: Request): Promise<void> {
+    assertSession(req);
+    clearStash(req, this.runtime.options.sessionKey);
+    await this.runtime.store(() => rotateSession(req));
+  }
+
+  private async run(req: Request): Promise<VisitorRequestState> {
+    const tokens = readTokenParams(req.originalUrl ?? req.url, this.runtime.options.querystringKey);
+    const preview = (this.runtime.options.isLinkPreview ?? isLinkPreview)(req);
+    if (tokens.length === 0 || preview) return this.restore(req);
+    if (tokens.length > 1) return this.refuse(req, new VisitorPassError('VISITOR_TOKEN_MALFORMED'));
+    try {
+      const visitor = await this.redeem(req, tokens[0]);
+      return { visitor, tokenError: null, sessionError: null, redeemed: true };
+    } catch (error) {
+      if (error instanceof VisitorPassError) return this.refuse(req, error);
+      throw error;
+    }
+  }
+
+  /** A refused token leaves a visitor already in the session as they were. */
+  private async refuse(req: Request, tokenError: VisitorPassError): Promise<VisitorRequestState> {
+    return { ...(await this.restore(req)), tokenError };
+  }
+
+  /** One indexed query (by primary key) when the session holds a visitor, none otherwise. */
+  private async restore(req: Request): Promise<VisitorRequestState> {
+    const { sessionKey, maxSessionAge } = this.runtime.options;
+    const stash = readStash(req, sessionKey);
+    const none = { visitor: null, tokenError: null, sessionError: null, redeemed: false };
+    if (!stash) return none;
+    let visitor: Visitor | null;
+    try {
+      visitor = await this.runtime.store(() => this.runtime.models.Visitor.findByPk(stash.visitorId));
+    } catch (error) {
+      if (error instanceof VisitorPassError) return { ...none, sessionError: error };
+      throw error;
+    }
+    const ending = sessionEnding(visitor, stash, maxSessionAge, new Date());
+    if (ending) {
+      clearStash(req, sessionKey);
+      return { ...none, sessionError: new VisitorPassError(ending) };
+    }
+    return { ...none, visitor };
+  }
+
+  private async hasHostUser(req: Request): Promise<boolean> {
+    try {
+      return Boolean(await this.runtime.options.getUser(req));
+    } catch {
+      return false;
+    }
+  }
+}

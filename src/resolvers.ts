@@ -1,0 +1,61 @@
+import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
+import { requestOf } from './context';
+import { VisitorPassError } from './errors';
+import type { Resolvers } from './generated/graphql';
+import { endVisitorSession } from './operations/end-session';
+import { inviteVisitor } from './operations/invite';
+import { canManage, findManagedPass } from './operations/manage';
+import { reissueVisitorPass } from './operations/reissue';
+import { revokeVisitorPass } from './operations/revoke';
+import type { VisitorPasses } from './request/visitor-passes';
+import type { Runtime } from './runtime';
+
+const MAX_VISITS = 500;
+
+/** Resolvers for schema/visitor-pass.graphql. */
+export function createResolvers(runtime: Runtime, passes: VisitorPasses): Resolvers {
+  return {
+    DateTime: DateTimeResolver,
+    JSON: JSONResolver,
+    Query: {
+      currentVisitor: (_source, _args, context) => context.visitor ?? null,
+      visitorPass: (_source, { id }, context) => findManagedPass(runtime, context, id),
+    },
+    Mutation: {
+      inviteVisitor: (_source, { input }, context) => inviteVisitor(runtime, context, input),
+      async redeemVisitorPass(_source, { token }, context) {
+        const request = requestOf(context);
+        if (!request) throw new Error('graphql-visitor-pass: the Apollo context lacks pass.context(); spread it into yours.');
+        const visitor = await passes.redeem(request.req, token);
+        context.visitor = visitor;
+        context.isVisitor = true;
+        return visitor;
+      },
+      endVisitorSession: (_source, { deactivate }, context) => endVisitorSession(runtime, passes, context, { deactivate }),
+      revokeVisitorPass: (_source, { id }, context) => revokeVisitorPass(runtime, context, id),
+      reissueVisitorPass: (_source, { id, expiresIn }, context) => reissueVisitorPass(runtime, context, id, expiresIn),
+    },
+    Visitor: {
+      kind: (visitor) => visitor.kind,
+      fullName: (visitor) => visitor.fullName,
+      isValid: (visitor) => visitor.isValidAt(),
+      async visits(visitor, { limit }, context) {
+        if (!(await canManage(runtime, context, visitor))) {
+          throw new VisitorPassError('INVITE_FORBIDDEN', "Only the pass's inviter may see its visits.");
+        }
+        const take = limit ?? 50;
+        if (!Number.isInteger(take) || take < 0) throw new VisitorPassError('BAD_USER_INPUT', 'limit must not be negative', { field: 'limit' });
+        return runtime.store(() =>
+          runtime.models.VisitorLog.findAll({
+            where: { visitorId: visitor.id },
+            order: [
+              ['createdAt', 'DESC'],
+              ['id', 'DESC'],
+            ],
+            limit: Math.min(take, MAX_VISITS),
+          }),
+        );
+      },
+    },
+  };
+}
