@@ -1,4 +1,5 @@
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin, GraphQLResponse } from '@apollo/server';
+import { VISITOR_PASS_ERRORS } from './errors';
 import { isObjectType, type GraphQLSchema } from 'graphql';
 import { requestOf, type VisitorPassContext } from './context';
 import { guardMutation } from './directive/mutation-guard';
@@ -20,6 +21,20 @@ function assertTransformed(schema: GraphQLSchema, bypassNames: ReadonlySet<strin
         );
       }
     }
+  }
+}
+
+/**
+ * A denied field inside a result that still has data answers 200, as the
+ * GraphQL-over-HTTP spec asks (clients drop the data of a 4xx); a response
+ * refused as a whole keeps the status of its error code.
+ */
+function keepPartialResultsOk(response: GraphQLResponse): void {
+  if (response.body.kind !== 'single') return;
+  const { data, errors } = response.body.singleResult;
+  if (data === null || data === undefined || !errors?.length) return;
+  if (errors.every((error) => typeof error.extensions?.code === 'string' && error.extensions.code in VISITOR_PASS_ERRORS)) {
+    response.http.status = 200;
   }
 }
 
@@ -49,6 +64,7 @@ export function createPlugin(runtime: Runtime, check: VisitorCheck, bypassNames:
           if (verdict) throw verdict;
         },
         async willSendResponse({ contextValue, response, operationName }) {
+          keepPartialResultsOk(response);
           const request = requestOf(contextValue);
           const visitor = (contextValue as VisitorPassContext).visitor ?? request?.state.visitor;
           if (!runtime.options.logAccess || !request || !visitor) return;

@@ -13,7 +13,8 @@ const inviteSchema = z.object({
   scope: z.string().trim().min(1, 'scope must not be empty').max(100, 'scope must be at most 100 characters'),
   context: z
     .unknown()
-    .refine((value) => value === undefined || JSON.stringify(value).length <= MAX_CONTEXT_BYTES, 'context must be at most 16 KB of JSON'),
+    .refine((value) => value === undefined || JSON.stringify(value).length <= MAX_CONTEXT_BYTES, 'context must be at most 16 KB of JSON')
+    .optional(),
   expiresIn: count('expiresIn').nullish(),
   sessionExpiry: count('sessionExpiry').nullish(),
   maxUses: count('maxUses').nullish(),

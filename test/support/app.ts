@@ -1,0 +1,195 @@
+import { ApolloServer } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import express from 'express';
+import session from 'express-session';
+import request from 'supertest';
+import { createVisitorPass, type VisitorPass, type VisitorPassOptions } from '../../src';
+import type { TestDatabase } from './databases';
+
+/** A host schema with @visitor on fields, types, an interface, a mutation and a subscription. */
+export const hostTypeDefs = /* GraphQL */ `
+  type Query {
+    publicInfo: String
+    secret: String @visitor(scope: "REFERENCE_REQUEST")
+    anyVisitor: String @visitor(scope: "*")
+    staffOrVisitor: String @visitor(scope: "REFERENCE_REQUEST", bypass: "staff")
+    document: Document
+    shapes: [Shape!]!
+    whoami: String
+  }
+  type Document @visitor(scope: "DOCS") {
+    title: String
+    summary: String @visitor(scope: "*")
+  }
+  interface Shape @visitor(scope: "SHAPES") {
+    name: String
+  }
+  type Circle implements Shape {
+    name: String
+    radius: Int
+  }
+  type Mutation {
+    saveDraft(text: String!): String! @visitor(scope: "REFERENCE_REQUEST")
+    touch: Int!
+  }
+  type Subscription {
+    ticks: Int @visitor(scope: "REFERENCE_REQUEST")
+  }
+`;
+
+export interface HostState {
+  touches: number;
+  drafts: string[];
+}
+
+export function hostResolvers(state: HostState) {
+  return {
+    Query: {
+      publicInfo: () => 'public',
+      secret: () => 'secret',
+      anyVisitor: () => 'any',
+      staffOrVisitor: () => 'staff-or-visitor',
+      document: () => ({ title: 'Terms', summary: 'short' }),
+      shapes: () => [{ __typename: 'Circle', name: 'c1', radius: 2 }],
+      whoami: (_: unknown, __: unknown, context: { visitor?: { fullName: string } | null; user?: { id: string } | null }) =>
+        context.visitor ? `visitor:${context.visitor.fullName}` : context.user ? `user:${context.user.id}` : 'anonymous',
+    },
+    Shape: { __resolveType: () => 'Circle' },
+    Mutation: {
+      saveDraft: (_: unknown, { text }: { text: string }) => {
+        state.drafts.push(text);
+        return text;
+      },
+      touch: () => ++state.touches,
+    },
+    Subscription: {
+      ticks: {
+        subscribe: async function* () {
+          yield { ticks: 1 };
+        },
+      },
+    },
+  };
+}
+
+export interface TestApp {
+  app: express.Express;
+  pass: VisitorPass;
+  server: ApolloServer<any>;
+  state: HostState;
+  /** A new cookie jar: one browser. */
+  agent(): request.Agent;
+  stop(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  database: TestDatabase;
+  pass?: Partial<VisitorPassOptions>;
+  typeDefs?: string;
+  resolvers?: Record<string, any>;
+  /** express-session cookie options of the host. */
+  cookie?: session.CookieOptions;
+}
+
+export const LINK_BASE_URL = 'http://localhost:4000/reference';
+
+/**
+ * Express 5 + express-session + Apollo Server 5 + the visitor pass, as a host
+ * app would wire them. `POST /login {id, isStaff}` logs a host user in.
+ */
+export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
+  const state: HostState = { touches: 0, drafts: [] };
+  const pass = createVisitorPass({
+    sequelize: options.database.sequelize,
+    linkBaseUrl: LINK_BASE_URL,
+    bypass: {
+      staff: (context: { user?: { isStaff?: boolean } | null }) => Boolean(context.user?.isStaff),
+    },
+    ...options.pass,
+  });
+  await pass.migrate();
+  const schema = pass.transform(
+    makeExecutableSchema({
+      typeDefs: [pass.typeDefs, options.typeDefs ?? hostTypeDefs],
+      resolvers: [pass.resolvers as Record<string, any>, options.resolvers ?? hostResolvers(state)],
+    }),
+  );
+  const server = new ApolloServer<any>({ schema, plugins: [pass.plugin] });
+  await server.start();
+
+  const app = express();
+  app.use(express.json());
+  app.use(
+    session({
+      secret: 'test-secret',
+      resave: false,
+      saveUninitialized: false,
+      cookie: options.cookie,
+    }),
+  );
+  app.use((req, _res, next) => {
+    (req as any).user = (req.session as any).user ?? null;
+    next();
+  });
+  app.post('/login', (req, res) => {
+    (req.session as any).user = { id: String(req.body.id), isStaff: Boolean(req.body.isStaff) };
+    res.json({ ok: true });
+  });
+  app.post('/session-data', (req, res) => {
+    Object.assign(req.session as any, req.body);
+    res.json({ ok: true });
+  });
+  app.get('/session-data', (req, res) => {
+    res.json({ ...(req.session as any), cookie: undefined });
+  });
+  app.get('/reference', pass.linkHandler(), (req, res) => {
+    res.json({ visitor: req.visitor?.fullName ?? null, error: req.visitorPassError?.code ?? null });
+  });
+  app.use(
+    '/graphql',
+    expressMiddleware(server, {
+      context: async ({ req, res }) => ({ user: (req as any).user, ...(await pass.context({ req, res })) }),
+    }),
+  );
+
+  return {
+    app,
+    pass,
+    server,
+    state,
+    agent: () => request.agent(app),
+    async stop() {
+      await server.stop();
+    },
+  };
+}
+
+/** POST a GraphQL operation through the agent; resolves to the supertest response. */
+export function gql(agent: request.Agent, query: string, variables?: Record<string, unknown>, path = '/graphql') {
+  return agent.post(path).set('content-type', 'application/json').send({ query, variables });
+}
+
+export const INVITE = /* GraphQL */ `
+  mutation Invite($input: InviteVisitorInput!) {
+    inviteVisitor(input: $input) {
+      link
+      token
+      visitor { id scope firstName lastName fullName email isActive isValid maxUses useCount sessionExpiry expiresAt }
+    }
+  }
+`;
+
+/** Logs a host user in on `agent` and invites a visitor; returns the invitation. */
+export async function invite(agent: request.Agent, input: Record<string, unknown>, inviter: { id: string; isStaff?: boolean } = { id: 'fred' }) {
+  await agent.post('/login').send(inviter).expect(200);
+  const response = await gql(agent, INVITE, { input: { firstName: 'Ginger', lastName: 'Rogers', email: 'ginger@example.com', scope: 'REFERENCE_REQUEST', ...input } });
+  if (response.body.errors) throw new Error(JSON.stringify(response.body.errors));
+  return response.body.data.inviteVisitor as { link: string; token: string; visitor: Record<string, any> };
+}
+
+/** Opens an invitation link in `agent` (the path and query of the link). */
+export function openLink(agent: request.Agent, link: string) {
+  const url = new URL(link);
+  return agent.get(url.pathname + url.search);
+}
