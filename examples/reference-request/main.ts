@@ -1,0 +1,37 @@
+import { resolve } from 'node:path';
+import { createReferenceApp } from './app';
+
+/** `npm start`: the Fred & Ginger app on PORT (4000), data in DATABASE_URL (a SQLite file here by default). */
+async function main(): Promise<void> {
+  const port = Number(process.env.PORT || 4000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number (got ${process.env.PORT}).`);
+  const reference = await createReferenceApp({
+    databaseUrl: process.env.DATABASE_URL || `sqlite:${resolve('reference-request.sqlite')}`,
+    port,
+    linkBaseUrl: process.env.LINK_BASE_URL || undefined,
+    sessionSecret: process.env.SESSION_SECRET || undefined,
+  });
+  const url = await reference.start();
+  console.log(`Reference request example listening on ${url} (GraphQL at ${url}/graphql, health at ${url}/healthz)`);
+
+  let stopping = false;
+  const shutDown = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: shutting down`);
+    reference.stop().then(
+      () => console.log('Stopped.'),
+      (error) => {
+        console.error(error);
+        process.exitCode = 1;
+      },
+    );
+  };
+  process.on('SIGTERM', shutDown);
+  process.on('SIGINT', shutDown);
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
