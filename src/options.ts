@@ -75,7 +75,7 @@ const seconds = z.number({ error: 'must be a number of seconds' }).int('must be 
 const positiveSeconds = seconds.positive('must be more than 0');
 const fn = z.custom<(...args: any[]) => unknown>((value) => typeof value === 'function', 'must be a function');
 
-const httpUrl = z.string().refine((value) => {
+const httpUrl = z.string({ error: 'is required: an absolute http(s) URL' }).refine((value) => {
   try {
     return ['http:', 'https:'].includes(new URL(value).protocol);
   } catch {

@@ -1,6 +1,6 @@
 import { Umzug, SequelizeStorage, type MigrationParams } from 'umzug';
 import type { QueryInterface, Sequelize } from 'sequelize';
-import { LOGS_TABLE, VISITORS_TABLE, logColumns, visitorColumns } from './models';
+import { LOGS_TABLE, VISITORS_TABLE, copyColumns, logColumns, visitorColumns } from './models';
 
 type Migration = {
   name: string;
@@ -13,12 +13,12 @@ export const migrations: Migration[] = [
   {
     name: '0001-create-visitor-pass-tables',
     async up({ context: queryInterface }) {
-      await queryInterface.createTable(VISITORS_TABLE, visitorColumns);
+      await queryInterface.createTable(VISITORS_TABLE, copyColumns(visitorColumns));
       await queryInterface.addIndex(VISITORS_TABLE, ['email'], { name: 'visitor_pass_visitors_email' });
       await queryInterface.addIndex(VISITORS_TABLE, ['expiresAt'], { name: 'visitor_pass_visitors_expires_at' });
       await queryInterface.addIndex(VISITORS_TABLE, ['invitedBy'], { name: 'visitor_pass_visitors_invited_by' });
       await queryInterface.createTable(LOGS_TABLE, {
-        ...logColumns,
+        ...copyColumns(logColumns),
         visitorId: {
           ...logColumns.visitorId,
           references: { model: VISITORS_TABLE, key: 'id' },

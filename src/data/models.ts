@@ -95,6 +95,14 @@ export const logColumns = {
   createdAt: { type: DataTypes.DATE(3), allowNull: false },
 };
 
+/**
+ * Sequelize rewrites column definitions in place for its dialect (a MySQL
+ * UUID becomes `CHAR(36) BINARY`), so each model or table gets its own copy.
+ */
+export function copyColumns<T extends Record<string, object>>(columns: T): T {
+  return Object.fromEntries(Object.entries(columns).map(([name, column]) => [name, { ...column }])) as T;
+}
+
 export interface VisitorPassModels {
   Visitor: typeof Visitor;
   VisitorLog: typeof VisitorLog;
@@ -107,8 +115,8 @@ export interface VisitorPassModels {
 export function defineModels(sequelize: Sequelize): VisitorPassModels {
   class BoundVisitor extends Visitor {}
   class BoundVisitorLog extends VisitorLog {}
-  BoundVisitor.init(visitorColumns, { sequelize, tableName: VISITORS_TABLE, modelName: 'VisitorPassVisitor' });
-  BoundVisitorLog.init(logColumns, { sequelize, tableName: LOGS_TABLE, modelName: 'VisitorPassLog', updatedAt: false });
+  BoundVisitor.init(copyColumns(visitorColumns), { sequelize, tableName: VISITORS_TABLE, modelName: 'VisitorPassVisitor' });
+  BoundVisitorLog.init(copyColumns(logColumns), { sequelize, tableName: LOGS_TABLE, modelName: 'VisitorPassLog', updatedAt: false });
   BoundVisitor.hasMany(BoundVisitorLog, { foreignKey: 'visitorId', as: 'logs', onDelete: 'CASCADE' });
   BoundVisitorLog.belongsTo(BoundVisitor, { foreignKey: 'visitorId', as: 'visitor', onDelete: 'CASCADE' });
   return { Visitor: BoundVisitor, VisitorLog: BoundVisitorLog };

@@ -90,6 +90,8 @@ export interface TestAppOptions {
   resolvers?: Record<string, any>;
   /** express-session cookie options of the host. */
   cookie?: session.CookieOptions;
+  /** Run `pass.migrate()` before starting (default true); false for a database that cannot be reached. */
+  migrate?: boolean;
 }
 
 export const LINK_BASE_URL = 'http://localhost:4000/reference';
@@ -108,7 +110,7 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
     },
     ...options.pass,
   });
-  await pass.migrate();
+  if (options.migrate !== false) await pass.migrate();
   const schema = pass.transform(
     makeExecutableSchema({
       typeDefs: [pass.typeDefs, options.typeDefs ?? hostTypeDefs],
