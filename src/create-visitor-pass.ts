@@ -3,6 +3,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import type { Sequelize } from 'sequelize';
 import { createContext, type VisitorPassContext } from './context';
+import { cleanupVisitorPasses, type CleanupOptions, type CleanupResult } from './data/cleanup';
 import { connectDatabase } from './data/database';
 import { migrate } from './data/migrations';
 import { defineModels, type VisitorPassModels } from './data/models';
@@ -40,6 +41,8 @@ export interface VisitorPass<TContext = any> {
   migrate: () => Promise<string[]>;
   /** Writes queued access logs, then closes the database if this pass opened it. */
   close: () => Promise<void>;
+  /** Deletes passes expired or deactivated (and unseen) for longer than `olderThanSeconds`, with their logs, in batches. */
+  cleanup: (options: CleanupOptions) => Promise<CleanupResult>;
   /** Writes queued access logs now. */
   flushLogs: () => Promise<void>;
   /** Creates a pass from server code, with the same checks as `inviteVisitor`. */
@@ -77,6 +80,7 @@ export function createVisitorPass<TContext = any>(options: VisitorPassOptions<TC
       await accessLog.drain();
       if (ownsDatabase) await sequelize.close();
     },
+    cleanup: (cleanupOptions) => cleanupVisitorPasses(models, cleanupOptions),
     flushLogs: () => accessLog.flush(),
     invite: (context, input) => inviteVisitor(runtime, context, input),
     endVisitorSession: (context, endOptions) => endVisitorSession(runtime, passes, context, endOptions),

@@ -8,5 +8,6 @@ export { VisitorPassEmitter, type VisitorPassEvents, type VisitorPassEventName }
 export { Visitor, VisitorLog, type VisitorKind } from './data/models';
 export { connectDatabase } from './data/database';
 export { migrate } from './data/migrations';
+export type { CleanupOptions, CleanupResult, CleanupProgress } from './data/cleanup';
 export { tokenise, untokenise } from './tokenise';
 export { isLinkPreview } from './request/link-preview';

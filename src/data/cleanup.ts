@@ -34,7 +34,7 @@ export const DEFAULT_CLEANUP_BATCH_SIZE = 500;
  * Inactive passes without `revokedAt` (deactivated some other way) count from
  * their last change, which is never earlier than the deactivation.
  */
-export function stalePassesWhere(cutoff: Date): WhereOptions<Visitor> {
+function stalePassesWhere(cutoff: Date): WhereOptions<Visitor> {
   return {
     [Op.and]: [
       {
