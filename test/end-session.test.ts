@@ -1,19 +1,13 @@
-import { createTestDatabase, dialects, type TestDatabase } from './support/databases';
-import { gql, invite, openLink, startTestApp, type TestApp } from './support/app';
+import { dialects, type TestDatabase } from './support/databases';
+import { gql, invite, openLink, type TestApp, openTestApp, closeTestApp } from './support/app';
 
 const END = 'mutation End($deactivate: Boolean) { endVisitorSession(deactivate: $deactivate) }';
 
 describe.each(dialects)('endVisitorSession on %s', (dialect) => {
   let db: TestDatabase;
   let app: TestApp;
-  beforeAll(async () => {
-    db = await createTestDatabase(dialect);
-    app = await startTestApp({ database: db });
-  });
-  afterAll(async () => {
-    await app.stop();
-    await db.drop();
-  });
+  beforeAll(async () => ({ db, app } = await openTestApp(dialect)));
+  afterAll(() => closeTestApp(app, db));
 
   async function gingerIn(input: Record<string, unknown> = {}) {
     const fred = app.agent();

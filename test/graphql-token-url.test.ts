@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { dialects, createTestDatabase, type TestDatabase } from './support/databases';
-import { gql, invite, startTestApp, type TestApp } from './support/app';
+import { dialects, type TestDatabase } from './support/databases';
+import { gql, invite, type TestApp, openTestApp, closeTestApp } from './support/app';
 
 const WHO = '{ whoami currentVisitor { fullName } }';
 
@@ -10,14 +10,8 @@ const unknownToken = () => randomBytes(32).toString('base64url');
 describe.each(dialects)('a GraphQL request whose URL carries a token (%s)', (dialect) => {
   let db: TestDatabase;
   let app: TestApp;
-  beforeAll(async () => {
-    db = await createTestDatabase(dialect);
-    app = await startTestApp({ database: db });
-  });
-  afterAll(async () => {
-    await app.stop();
-    await db.drop();
-  });
+  beforeAll(async () => ({ db, app } = await openTestApp(dialect)));
+  afterAll(() => closeTestApp(app, db));
 
   const useCountOf = async (id: string) => (await app.pass.models.Visitor.findByPk(id))!.useCount;
 

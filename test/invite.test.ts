@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { QueryTypes } from 'sequelize';
 import type request from 'supertest';
-import { createTestDatabase, dialects, type TestDatabase } from './support/databases';
-import { gql, LINK_BASE_URL, startTestApp, type TestApp } from './support/app';
+import { dialects, type TestDatabase } from './support/databases';
+import { gql, LINK_BASE_URL, startTestApp, type TestApp, openTestApp, closeTestApp } from './support/app';
 
 const INVITE = /* GraphQL */ `
   mutation Invite($input: InviteVisitorInput!) {
@@ -19,14 +19,8 @@ const GINGER = { firstName: 'Ginger', lastName: 'Rogers', email: 'ginger@example
 describe.each(dialects)('inviteVisitor on %s', (dialect) => {
   let db: TestDatabase;
   let app: TestApp;
-  beforeAll(async () => {
-    db = await createTestDatabase(dialect);
-    app = await startTestApp({ database: db, pass: { tokenExpiry: 3600, sessionExpiry: 900 } });
-  });
-  afterAll(async () => {
-    await app.stop();
-    await db.drop();
-  });
+  beforeAll(async () => ({ db, app } = await openTestApp(dialect, { pass: { tokenExpiry: 3600, sessionExpiry: 900 } })));
+  afterAll(() => closeTestApp(app, db));
 
   async function loggedIn(target: TestApp = app, id = 'fred'): Promise<request.Agent> {
     const agent = target.agent();

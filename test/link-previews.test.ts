@@ -1,5 +1,5 @@
-import { dialects, createTestDatabase, type TestDatabase } from './support/databases';
-import { invite, openLink, startTestApp, type TestApp } from './support/app';
+import { dialects, type TestDatabase } from './support/databases';
+import { invite, openLink, type TestApp, openTestApp, closeTestApp } from './support/app';
 
 const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
 
@@ -21,14 +21,8 @@ const PREVIEW_AGENTS: Array<[string, string]> = [
 describe.each(dialects)('link previews never redeem (%s)', (dialect) => {
   let db: TestDatabase;
   let app: TestApp;
-  beforeAll(async () => {
-    db = await createTestDatabase(dialect);
-    app = await startTestApp({ database: db });
-  });
-  afterAll(async () => {
-    await app.stop();
-    await db.drop();
-  });
+  beforeAll(async () => ({ db, app } = await openTestApp(dialect)));
+  afterAll(() => closeTestApp(app, db));
 
   const useCountOf = async (id: string) => (await app.pass.models.Visitor.findByPk(id))!.useCount;
 
@@ -58,14 +52,8 @@ describe.each(dialects)('link previews never redeem (%s)', (dialect) => {
 describe.each(dialects)('the isLinkPreview option replaces the check (%s)', (dialect) => {
   let db: TestDatabase;
   let app: TestApp;
-  beforeAll(async () => {
-    db = await createTestDatabase(dialect);
-    app = await startTestApp({ database: db, pass: { isLinkPreview: (req) => req.get('x-preview') === '1' } });
-  });
-  afterAll(async () => {
-    await app.stop();
-    await db.drop();
-  });
+  beforeAll(async () => ({ db, app } = await openTestApp(dialect, { pass: { isLinkPreview: (req) => req.get('x-preview') === '1' } })));
+  afterAll(() => closeTestApp(app, db));
 
   const useCountOf = async (id: string) => (await app.pass.models.Visitor.findByPk(id))!.useCount;
 

@@ -1,6 +1,6 @@
 import type request from 'supertest';
-import { createTestDatabase, dialects, type TestDatabase } from './support/databases';
-import { gql, invite, openLink, startTestApp, type TestApp } from './support/app';
+import { dialects, type TestDatabase } from './support/databases';
+import { gql, invite, openLink, type TestApp, openTestApp, closeTestApp } from './support/app';
 
 const VISITOR_PASS = /* GraphQL */ `
   query Pass($id: ID!) { visitorPass(id: $id) { id email scope isActive isValid useCount expiresAt } }
@@ -20,14 +20,8 @@ const VISITS = /* GraphQL */ `
 describe.each(dialects)('managing visitor passes on %s', (dialect) => {
   let db: TestDatabase;
   let app: TestApp;
-  beforeAll(async () => {
-    db = await createTestDatabase(dialect);
-    app = await startTestApp({ database: db });
-  });
-  afterAll(async () => {
-    await app.stop();
-    await db.drop();
-  });
+  beforeAll(async () => ({ db, app } = await openTestApp(dialect)));
+  afterAll(() => closeTestApp(app, db));
 
   async function loggedIn(id: string, isStaff = false): Promise<request.Agent> {
     const agent = app.agent();

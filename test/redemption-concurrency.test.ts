@@ -1,6 +1,6 @@
 import type request from 'supertest';
-import { dialects, createTestDatabase, type TestDatabase } from './support/databases';
-import { gql, invite, startTestApp, type TestApp } from './support/app';
+import { dialects, type TestDatabase } from './support/databases';
+import { gql, invite, type TestApp, openTestApp, closeTestApp } from './support/app';
 
 const PARALLEL = 20;
 
@@ -25,14 +25,8 @@ const redeemers: Array<[string, (agent: request.Agent, token: string) => Promise
 describe.each(dialects)('maxUses under concurrency (%s)', (dialect) => {
   let db: TestDatabase;
   let app: TestApp;
-  beforeAll(async () => {
-    db = await createTestDatabase(dialect);
-    app = await startTestApp({ database: db });
-  });
-  afterAll(async () => {
-    await app.stop();
-    await db.drop();
-  });
+  beforeAll(async () => ({ db, app } = await openTestApp(dialect)));
+  afterAll(() => closeTestApp(app, db));
 
   describe.each(redeemers)('%s', (_via, redeem) => {
     test.each([1, 3])(`${PARALLEL} parallel redemptions of a %i-use pass give exactly that many successes`, async (maxUses) => {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type request from 'supertest';
-import { dialects, createTestDatabase, type TestDatabase } from './support/databases';
-import { gql, invite, startTestApp, type TestApp } from './support/app';
+import { dialects, type TestDatabase } from './support/databases';
+import { gql, invite, type TestApp, openTestApp, closeTestApp } from './support/app';
 
 /** What one attempt to redeem a token gave. */
 interface Outcome {
@@ -50,14 +50,8 @@ const unknownToken = () => randomBytes(32).toString('base64url');
 describe.each(dialects)('redemption (%s)', (dialect) => {
   let db: TestDatabase;
   let app: TestApp;
-  beforeAll(async () => {
-    db = await createTestDatabase(dialect);
-    app = await startTestApp({ database: db });
-  });
-  afterAll(async () => {
-    await app.stop();
-    await db.drop();
-  });
+  beforeAll(async () => ({ db, app } = await openTestApp(dialect)));
+  afterAll(() => closeTestApp(app, db));
 
   const passRow = async (id: string) => (await app.pass.models.Visitor.findByPk(id))!;
   const logsOf = async (id: string, event: string) =>

@@ -1,6 +1,6 @@
 import type request from 'supertest';
-import { dialects, createTestDatabase, type TestDatabase } from './support/databases';
-import { gql, invite, openLink, startTestApp, type TestApp } from './support/app';
+import { dialects, type TestDatabase } from './support/databases';
+import { gql, invite, openLink, type TestApp, openTestApp, closeTestApp } from './support/app';
 
 /** Only Date is faked: the servers, drivers and supertest keep their real timers. */
 function freezeClock(): number {
@@ -33,14 +33,8 @@ async function secretRefusal(agent: request.Agent): Promise<string | null> {
 describe.each(dialects)('visitor session limits (%s)', (dialect) => {
   let db: TestDatabase;
   let app: TestApp;
-  beforeAll(async () => {
-    db = await createTestDatabase(dialect);
-    app = await startTestApp({ database: db, pass: { maxSessionAge: 60 } });
-  });
-  afterAll(async () => {
-    await app.stop();
-    await db.drop();
-  });
+  beforeAll(async () => ({ db, app } = await openTestApp(dialect, { pass: { maxSessionAge: 60 } })));
+  afterAll(() => closeTestApp(app, db));
   afterEach(() => {
     jest.useRealTimers();
   });

@@ -1,6 +1,6 @@
 import request, { type Response } from 'supertest';
-import { dialects, createTestDatabase, type TestDatabase } from './support/databases';
-import { gql, invite, openLink, startTestApp, type TestApp } from './support/app';
+import { dialects, type TestDatabase } from './support/databases';
+import { gql, invite, openLink, type TestApp, openTestApp, closeTestApp } from './support/app';
 
 /** `connect.sid=…` as the response set it, ready for a Cookie header. */
 function sessionIdCookie(response: Response): string {
@@ -12,14 +12,8 @@ function sessionIdCookie(response: Response): string {
 describe.each(dialects)('session id rotation (%s)', (dialect) => {
   let db: TestDatabase;
   let app: TestApp;
-  beforeAll(async () => {
-    db = await createTestDatabase(dialect);
-    app = await startTestApp({ database: db });
-  });
-  afterAll(async () => {
-    await app.stop();
-    await db.drop();
-  });
+  beforeAll(async () => ({ db, app } = await openTestApp(dialect)));
+  afterAll(() => closeTestApp(app, db));
 
   /** What the session behind a raw `connect.sid` cookie holds, sent by a browser with no jar of its own. */
   const sessionBehind = async (cookie: string) => (await request(app.app).get('/session-data').set('cookie', cookie)).body;

@@ -1,6 +1,6 @@
 import { QueryTypes } from 'sequelize';
-import { createTestDatabase, dialects, type TestDatabase } from './support/databases';
-import { gql, invite, openLink, startTestApp, type TestApp } from './support/app';
+import { dialects, type TestDatabase } from './support/databases';
+import { gql, invite, openLink, startTestApp, type TestApp, openTestApp, closeTestApp } from './support/app';
 
 const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0';
 const LOOPBACK = /^(::ffff:)?127\.0\.0\.1$|^::1$/;
@@ -8,14 +8,8 @@ const LOOPBACK = /^(::ffff:)?127\.0\.0\.1$|^::1$/;
 describe.each(dialects)('visitor logs on %s', (dialect) => {
   let db: TestDatabase;
   let app: TestApp;
-  beforeAll(async () => {
-    db = await createTestDatabase(dialect);
-    app = await startTestApp({ database: db });
-  });
-  afterAll(async () => {
-    await app.stop();
-    await db.drop();
-  });
+  beforeAll(async () => ({ db, app } = await openTestApp(dialect)));
+  afterAll(() => closeTestApp(app, db));
 
   async function logsOf(visitorId: string, event?: string) {
     const rows = await app.pass.models.VisitorLog.findAll({

@@ -5,7 +5,7 @@ import express from 'express';
 import session from 'express-session';
 import request from 'supertest';
 import { createVisitorPass, type VisitorPass, type VisitorPassOptions } from '../../src';
-import type { TestDatabase } from './databases';
+import { createTestDatabase, type Dialect, type TestDatabase } from './databases';
 
 /** A host schema with @visitor on fields, types, an interface, a mutation and a subscription. */
 export const hostTypeDefs = /* GraphQL */ `
@@ -194,4 +194,16 @@ export async function invite(agent: request.Agent, input: Record<string, unknown
 export function openLink(agent: request.Agent, link: string) {
   const url = new URL(link);
   return agent.get(url.pathname + url.search);
+}
+
+/** A throwaway database on `dialect` and a test app on it, for a suite's beforeAll. */
+export async function openTestApp(dialect: Dialect, options: Omit<TestAppOptions, 'database'> = {}) {
+  const db = await createTestDatabase(dialect);
+  return { db, app: await startTestApp({ database: db, ...options }) };
+}
+
+/** Stops the app and drops its database, for a suite's afterAll. */
+export async function closeTestApp(app: TestApp | undefined, db: TestDatabase | undefined): Promise<void> {
+  await app?.stop();
+  await db?.drop();
 }

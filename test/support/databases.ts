@@ -31,28 +31,8 @@ function serverUrl(dialect: Exclude<Dialect, 'sqlite'>): string {
   return url;
 }
 
-/** A fresh database of its own for one test file, so suites can run in parallel. */
-export async function createTestDatabase(dialect: Dialect): Promise<TestDatabase> {
-  if (dialect === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'visitor-pass-'));
-    const url = `sqlite:${join(dir, 'test.sqlite')}`;
-    const sequelize = connectDatabase(url);
-    return {
-      dialect,
-      url,
-      sequelize,
-      async drop() {
-        await sequelize.close();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  }
-  const name = `vp_test_${randomBytes(6).toString('hex')}`;
-  const admin = connectDatabase(serverUrl(dialect));
-  await admin.query(`CREATE DATABASE ${name}`);
-  const base = new URL(serverUrl(dialect));
-  base.pathname = `/${name}`;
-  const url = base.toString();
+/** A connection to `url`, and how to drop it: close, then remove what held the data. */
+function testDatabase(dialect: Dialect, url: string, removeData: () => Promise<void>): TestDatabase {
   const sequelize = connectDatabase(url);
   return {
     dialect,
@@ -60,8 +40,24 @@ export async function createTestDatabase(dialect: Dialect): Promise<TestDatabase
     sequelize,
     async drop() {
       await sequelize.close();
-      await admin.query(`DROP DATABASE ${name}`);
-      await admin.close();
+      await removeData();
     },
   };
+}
+
+/** A fresh database of its own for one test file, so suites can run in parallel. */
+export async function createTestDatabase(dialect: Dialect): Promise<TestDatabase> {
+  if (dialect === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'visitor-pass-'));
+    return testDatabase(dialect, `sqlite:${join(dir, 'test.sqlite')}`, async () => rmSync(dir, { recursive: true, force: true }));
+  }
+  const name = `vp_test_${randomBytes(6).toString('hex')}`;
+  const admin = connectDatabase(serverUrl(dialect));
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(serverUrl(dialect));
+  url.pathname = `/${name}`;
+  return testDatabase(dialect, url.toString(), async () => {
+    await admin.query(`DROP DATABASE ${name}`);
+    await admin.close();
+  });
 }
