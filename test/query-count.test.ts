@@ -1,15 +1,18 @@
+import type { Options } from 'sequelize';
 import { closeTestApp, gql, invite, openLink, openTestApp, type TestApp } from './support/app';
 import { dialects, type TestDatabase } from './support/databases';
 
 /** Counts the SQL statements the pass's Sequelize runs while `work` runs (via its logging hook). */
 async function countQueries(db: TestDatabase, work: () => Promise<unknown>): Promise<string[]> {
   const statements: string[] = [];
-  const previous = db.sequelize.options.logging;
-  db.sequelize.options.logging = (sql: string) => void statements.push(sql);
+  // Sequelize reads `options.logging` on every query; its typings just do not list `options`.
+  const options = (db.sequelize as unknown as { options: Options }).options;
+  const previous = options.logging;
+  options.logging = (sql: string) => void statements.push(sql);
   try {
     await work();
   } finally {
-    db.sequelize.options.logging = previous;
+    options.logging = previous;
   }
   return statements;
 }

@@ -70,7 +70,7 @@ export async function createReferenceApp(options: ReferenceAppOptions): Promise<
   const schema = pass.transform(
     makeExecutableSchema({
       typeDefs: [pass.typeDefs, referenceTypeDefs],
-      resolvers: [pass.resolvers as Record<string, any>, createReferenceResolvers(models, pass)],
+      resolvers: [pass.resolvers, createReferenceResolvers(models, pass)],
     }),
   );
   const apollo = new ApolloServer<ReferenceContext>({
