@@ -58,8 +58,9 @@ export class VisitorPasses {
 
   private async run(req: Request): Promise<VisitorRequestState> {
     const tokens = readTokenParams(req.originalUrl ?? req.url, this.runtime.options.querystringKey);
-    const preview = (this.runtime.options.isLinkPreview ?? isLinkPreview)(req);
-    if (tokens.length === 0 || preview) return this.restore(req);
+    if (tokens.length === 0) return this.restore(req);
+    // Previews and scanners open links before the person does: they must not spend a use.
+    if ((this.runtime.options.isLinkPreview ?? isLinkPreview)(req)) return this.restore(req);
     if (tokens.length > 1) return this.refuse(req, new VisitorPassError('VISITOR_TOKEN_MALFORMED'));
     try {
       const visitor = await this.redeem(req, tokens[0]);
