@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
-import { createReferenceApp, type ReferenceApp } from '../examples/reference-request/app';
+import { createReferenceApp, type InvitationMail, type ReferenceApp } from '../examples/reference-request/app';
 import { gql } from './support/app';
 import { createTestDatabase, dialects, type TestDatabase } from './support/databases';
 
@@ -36,14 +36,14 @@ describe.each(dialects)('the reference-request example app on %s', (dialect) => 
   let reference: ReferenceApp;
   let base: string;
   let port: number;
-  const printed: string[] = [];
+  const mailed: InvitationMail[] = [];
   const start = async (listenOn: number) => {
     reference = await createReferenceApp({
       databaseUrl: db.url,
       port: listenOn,
       linkBaseUrl: LINK_BASE_URL,
       sessionSecret: 'test-secret',
-      log: (line) => printed.push(line),
+      sendMail: (mail) => mailed.push(mail),
     });
     base = await reference.start();
     port = Number(new URL(base).port);
@@ -107,12 +107,12 @@ describe.each(dialects)('the reference-request example app on %s', (dialect) => 
     expect(response.status).toBe(403);
   });
 
-  test('Fred invites Ginger with the plugin’s inviteVisitor, and the link is printed instead of mailed', async () => {
+  test('Fred invites Ginger with the plugin’s inviteVisitor, and the mail carries the link to her', async () => {
     const response = await gql(fred, INVITE, { firstName: 'Ginger', lastName: 'Rogers', email: 'ginger@example.com', message: MESSAGE });
     expect(response.body.errors).toBeUndefined();
     invitation = response.body.data.inviteVisitor;
     expect(invitation.link).toMatch(/^http:\/\/localhost:4000\/reference\?vuid=[\w-]{43}$/);
-    expect(printed).toContain(`Invitation for Ginger Rogers <ginger@example.com>: ${invitation.link}`);
+    expect(mailed).toEqual([expect.objectContaining({ to: 'Ginger Rogers <ginger@example.com>', text: expect.stringContaining(invitation.link) })]);
   });
 
   test('Ginger opens the link: 303 to /reference without the token, and the page greets her with Fred’s request, escaped', async () => {

@@ -21,8 +21,8 @@ export interface ReferenceAppOptions {
   linkBaseUrl?: string;
   /** Signs the session cookie. Default: a development secret, with a warning. */
   sessionSecret?: string;
-  /** Where invitation links are printed (there is no mail here). Default `console.log`. */
-  log?: (line: string) => void;
+  /** Delivers the invitation mail. Default: printed to the console (a development mail backend; there is no SMTP here). */
+  sendMail?: (mail: InvitationMail) => void;
 }
 
 export interface ReferenceApp {
@@ -38,12 +38,23 @@ export interface ReferenceApp {
   stop(): Promise<void>;
 }
 
+export interface InvitationMail {
+  to: string;
+  subject: string;
+  text: string;
+}
+
+/** The development mail backend: the mail is shown on the console instead of sent. */
+function printMail(mail: InvitationMail): void {
+  console.log(`--- mail (development: printed, not sent) ---\nTo: ${mail.to}\nSubject: ${mail.subject}\n\n${mail.text}\n---`);
+}
+
 const DEV_SESSION_SECRET = 'reference-request-dev-secret';
 
 /** The Fred & Ginger app: migrated, seeded and ready to `start()`. */
 export async function createReferenceApp(options: ReferenceAppOptions): Promise<ReferenceApp> {
   const port = options.port ?? 4000;
-  const log = options.log ?? ((line: string) => console.log(line));
+  const sendMail = options.sendMail ?? printMail;
   if (!options.sessionSecret) {
     console.warn('reference-request: SESSION_SECRET is not set; using a development secret. Set it anywhere but your own machine.');
   }
@@ -60,8 +71,9 @@ export async function createReferenceApp(options: ReferenceAppOptions): Promise<
   await seedUsers(models);
   const sessions = await createSessions(sequelize, options.sessionSecret ?? DEV_SESSION_SECRET);
 
+  // The host sends the mail: the link (with its token) goes to the visitor, nowhere else.
   pass.events.on('invited', ({ visitor, link }) => {
-    log(`Invitation for ${visitor.fullName} <${visitor.email}>: ${link}`);
+    sendMail({ to: `${visitor.fullName} <${visitor.email}>`, subject: 'You are asked for a reference', text: `Open this link to answer: ${link}` });
   });
 
   const app = express();
