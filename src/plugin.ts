@@ -39,9 +39,22 @@ function keepPartialResultsOk(response: GraphQLResponse): void {
 }
 
 /**
+ * When this request found the caller's visitor session over (revoked,
+ * expired, unverifiable), the response says so in
+ * `extensions.visitorPass.sessionEnded`, so a client can tell the person
+ * even if the operation touched no guarded field.
+ */
+function announceEndedSession(response: GraphQLResponse, code: string | undefined): void {
+  if (!code || response.body.kind !== 'single') return;
+  const result = response.body.singleResult;
+  result.extensions = { ...result.extensions, visitorPass: { sessionEnded: code } };
+}
+
+/**
  * `pass.plugin`: refuses to start on an untransformed schema, refuses a
  * mutation before any resolver runs when one of its root fields is denied,
- * logs one ACCESS row per visitor operation, and drains the log on stop.
+ * tells the client when its visitor session ended, logs one ACCESS row per
+ * visitor operation, and drains the log on stop.
  */
 export function createPlugin(runtime: Runtime, check: VisitorCheck, bypassNames: ReadonlySet<string>): ApolloServerPlugin<any> {
   return {
@@ -66,6 +79,7 @@ export function createPlugin(runtime: Runtime, check: VisitorCheck, bypassNames:
         async willSendResponse({ contextValue, response, operationName }) {
           keepPartialResultsOk(response);
           const request = requestOf(contextValue);
+          if (request) announceEndedSession(response, request.state.sessionError?.code);
           const visitor = (contextValue as VisitorPassContext).visitor ?? request?.state.visitor;
           if (!runtime.options.logAccess || !request || !visitor) return;
           runtime.accessLog.record({

@@ -92,6 +92,20 @@ describe.each(dialects)('visitor session limits (%s)', (dialect) => {
     expect((await gingerPhone.get('/reference')).body).toEqual({ visitor: null, error: 'VISITOR_PASS_REVOKED' });
   });
 
+  test('an operation touching no guarded field still tells the client, once, that the visitor session ended', async () => {
+    const fred = app.agent();
+    const invitation = await invite(fred, {});
+    const ginger = app.agent();
+    await openLink(ginger, invitation.link).expect(303);
+    expect((await gql(ginger, '{ publicInfo }')).body.extensions).toBeUndefined();
+
+    await revoke(fred, invitation.visitor.id);
+
+    const ended = await gql(ginger, '{ publicInfo }');
+    expect(ended.body).toEqual({ data: { publicInfo: 'public' }, extensions: { visitorPass: { sessionEnded: 'VISITOR_PASS_REVOKED' } } });
+    expect((await gql(ginger, '{ publicInfo }')).body.extensions).toBeUndefined();
+  });
+
   test('reissuing a revoked pass does not revive a session it ended; the new link works, the old one no longer', async () => {
     const start = freezeClock();
     const fred = app.agent();
