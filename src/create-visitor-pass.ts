@@ -1,4 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
+import { Bypasses } from './bypasses';
 import type { Request, RequestHandler, Response } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import type { Sequelize } from 'sequelize';
@@ -62,22 +63,22 @@ export function createVisitorPass<TContext = any>(options: VisitorPassOptions<TC
   const models = defineModels(sequelize);
   const events = new VisitorPassEmitter();
   const accessLog = new AccessLog(models, (error) => events.emit('unavailable', { error }));
-  const runtime = createRuntime(resolved, models, events, accessLog);
+  const bypasses = new Bypasses(resolved.bypass);
+  const runtime = createRuntime(resolved, models, events, accessLog, bypasses);
   const passes = new VisitorPasses(runtime);
-  const check = createVisitorCheck(resolved.bypass);
-  const bypassNames = new Set(Object.keys(resolved.bypass));
+  const check = createVisitorCheck(bypasses);
 
   return {
     typeDefs: loadTypeDefs(),
     resolvers: createResolvers(runtime, passes),
-    transform: createTransform(check, bypassNames),
+    transform: createTransform(check, bypasses.names),
     context: createContext(passes),
-    plugin: createPlugin(runtime, check, bypassNames),
+    plugin: createPlugin(runtime, check, bypasses.names),
     linkHandler: createLinkHandler(runtime, passes),
     events,
     migrate: () => migrate(sequelize),
     async close() {
-      await accessLog.drain();
+      await accessLog.flush();
       if (ownsDatabase) await sequelize.close();
     },
     cleanup: (cleanupOptions) => cleanupVisitorPasses(models, cleanupOptions),

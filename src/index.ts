@@ -5,9 +5,11 @@ export type { LinkHandlerOptions } from './link-handler';
 export type { VisitorInvitation } from './operations/invite';
 export { VisitorPassError, VisitorPassOptionsError, VISITOR_PASS_ERRORS, isVisitorPassError, type VisitorPassErrorCode } from './errors';
 export { VisitorPassEmitter, type VisitorPassEvents, type VisitorPassEventName } from './events';
-export { Visitor, VisitorLog, type VisitorKind } from './data/models';
+// Types only: the models are bound to a database per pass, as `pass.models`.
+export type { Visitor, VisitorLog, VisitorKind } from './data/models';
 export { connectDatabase } from './data/database';
 export { migrate } from './data/migrations';
 export type { CleanupOptions, CleanupResult, CleanupProgress } from './data/cleanup';
 export { tokenise, untokenise } from './tokenise';
 export { isLinkPreview } from './request/link-preview';
+export { rotateSession } from './request/session-stash';

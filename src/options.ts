@@ -53,21 +53,9 @@ export interface VisitorPassOptions<TContext = any> {
   logAccess?: boolean;
 }
 
-export interface ResolvedOptions {
-  sequelize?: Sequelize;
-  databaseUrl: string;
-  sessionKey: string;
-  sessionExpiry: number;
-  querystringKey: string;
-  tokenExpiry: number;
-  maxSessionAge: number;
-  linkBaseUrl: string;
-  bypass: Record<string, BypassFunction>;
-  canInvite: (context: any, input: InviteVisitorInput) => boolean | Promise<boolean>;
-  getUser: (req: Request) => unknown;
-  isLinkPreview?: (req: Request) => boolean;
-  logAccess: boolean;
-}
+/** The options after defaults and environment fallbacks: only the truly optional stay optional. */
+export type ResolvedOptions = Required<Omit<VisitorPassOptions, 'sequelize' | 'isLinkPreview'>> &
+  Pick<VisitorPassOptions, 'sequelize' | 'isLinkPreview'>;
 
 export const DEFAULT_DATABASE_URL = 'sqlite:visitor-pass.sqlite';
 

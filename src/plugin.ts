@@ -62,7 +62,7 @@ export function createPlugin(runtime: Runtime, check: VisitorCheck, bypassNames:
       if (schema) assertTransformed(schema, bypassNames);
       return {
         async serverWillStop() {
-          await runtime.accessLog.drain();
+          await runtime.accessLog.flush();
         },
       };
     },

@@ -1,8 +1,10 @@
 import type { Request } from 'express';
+import type { Bypasses } from './bypasses';
 import type { VisitorPassModels } from './data/models';
 import { withStore } from './data/unavailable';
 import type { VisitorPassEmitter } from './events';
 import type { AccessLog } from './logs/access-log';
+import { requestFacts } from './logs/request-facts';
 import { writeVisitorLog, type VisitorLogEvent } from './logs/visitor-log';
 import type { ResolvedOptions } from './options';
 
@@ -12,6 +14,7 @@ export interface Runtime {
   models: VisitorPassModels;
   events: VisitorPassEmitter;
   accessLog: AccessLog;
+  bypasses: Bypasses;
   /** Database work; a failure becomes VISITOR_PASS_UNAVAILABLE and an `unavailable` event. */
   store<T>(work: () => Promise<T>): Promise<T>;
   log(visitorId: string, event: VisitorLogEvent, req?: Request, details?: { reason?: string | null; statusCode?: number | null }): Promise<void>;
@@ -22,6 +25,7 @@ export function createRuntime(
   models: VisitorPassModels,
   events: VisitorPassEmitter,
   accessLog: AccessLog,
+  bypasses: Bypasses,
 ): Runtime {
   const reportFailure = (error: Error) => events.emit('unavailable', { error });
   const store = <T>(work: () => Promise<T>) => withStore(work, reportFailure);
@@ -30,8 +34,9 @@ export function createRuntime(
     models,
     events,
     accessLog,
+    bypasses,
     store,
     log: (visitorId, event, req, details) =>
-      store(() => writeVisitorLog(models, options.querystringKey, visitorId, event, req, details)),
+      store(() => writeVisitorLog(models, visitorId, event, { ...details, facts: req && requestFacts(req, options.querystringKey) })),
   };
 }

@@ -24,9 +24,8 @@ function joinUrl({ head, params, fragment }: UrlParts): string {
   return head + (params.length ? `?${params.join('&')}` : '') + fragment;
 }
 
-function paramName(param: string): string {
-  const eq = param.indexOf('=');
-  const raw = eq === -1 ? param : param.slice(0, eq);
+/** A query-string component as a form decoder reads it; malformed escapes stay as written. */
+function decode(raw: string): string {
   try {
     return decodeURIComponent(raw.replace(/\+/g, ' '));
   } catch {
@@ -34,14 +33,14 @@ function paramName(param: string): string {
   }
 }
 
+function paramName(param: string): string {
+  const eq = param.indexOf('=');
+  return decode(eq === -1 ? param : param.slice(0, eq));
+}
+
 function paramValue(param: string): string {
   const eq = param.indexOf('=');
-  const raw = eq === -1 ? '' : param.slice(eq + 1);
-  try {
-    return decodeURIComponent(raw.replace(/\+/g, ' '));
-  } catch {
-    return raw;
-  }
+  return decode(eq === -1 ? '' : param.slice(eq + 1));
 }
 
 /** `url` with `key=value` as its last query parameter, any earlier `key` removed. */

@@ -348,13 +348,13 @@ describe.each(dialects)('visitor-pass commands against a database (%s)', (dialec
       const stale: string[] = [];
       for (const email of ['a@example.com', 'b@example.com', 'c@example.com']) {
         const { visitor } = await pass.invite(fred, { email, scope: 'REFERENCE_REQUEST' });
-        await writeVisitorLog(pass.models, 'vuid', visitor.id, 'REDEEMED');
+        await writeVisitorLog(pass.models, visitor.id, 'REDEEMED');
         await backdate(visitor.id, { expiresAt: secondsAgo(40 * DAY) });
         stale.push(visitor.id);
       }
       const { visitor: fresh } = await pass.invite(fred, { email: 'fresh@example.com', scope: 'REFERENCE_REQUEST' });
-      await writeVisitorLog(pass.models, 'vuid', fresh.id, 'REDEEMED');
-      await writeVisitorLog(pass.models, 'vuid', fresh.id, 'ACCESS');
+      await writeVisitorLog(pass.models, fresh.id, 'REDEEMED');
+      await writeVisitorLog(pass.models, fresh.id, 'ACCESS');
       return { stale, fresh: fresh.id };
     }
 

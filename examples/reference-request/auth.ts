@@ -1,5 +1,5 @@
 import connectSessionSequelize from 'connect-session-sequelize';
-import type { Request, RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
 import session from 'express-session';
 import type { Sequelize } from 'sequelize';
 import type { ReferenceModels, User } from './data';
@@ -47,11 +47,4 @@ export function loadUser(models: ReferenceModels): RequestHandler {
     req.user = id === undefined ? null : await models.User.findByPk(id);
     next();
   };
-}
-
-/** A new session id, same data: who the caller is changes, so the old id must stop working. */
-export async function rotateSessionId(req: Request): Promise<void> {
-  const { cookie: _cookie, ...kept } = req.session;
-  await new Promise<void>((resolve, reject) => req.session.regenerate((error) => (error ? reject(error) : resolve())));
-  Object.assign(req.session, kept);
 }

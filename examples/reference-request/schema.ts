@@ -1,7 +1,6 @@
 import type { Request } from 'express';
 import { GraphQLError } from 'graphql';
-import type { Visitor, VisitorPass, VisitorPassContext } from '../../src';
-import { rotateSessionId } from './auth';
+import { rotateSession, type Visitor, type VisitorPass, type VisitorPassContext } from '../../src';
 import type { Reference, ReferenceModels, User } from './data';
 import { DECOY_HASH, verifyPassword } from './passwords';
 
@@ -121,7 +120,7 @@ export function createReferenceResolvers(models: ReferenceModels, pass: VisitorP
         const user = await models.User.findOne({ where: { email: email.trim().toLowerCase() } });
         const matches = await verifyPassword(password, user?.passwordHash ?? DECOY_HASH);
         if (!user || !matches) return null;
-        await rotateSessionId(context.req);
+        await rotateSession(context.req);
         context.req.session.userId = user.id;
         context.user = user;
         return user;
@@ -129,7 +128,7 @@ export function createReferenceResolvers(models: ReferenceModels, pass: VisitorP
       logout: async (_: unknown, __: unknown, { req }: ReferenceContext) => {
         if (req.session.userId === undefined) return false;
         delete req.session.userId;
-        await rotateSessionId(req);
+        await rotateSession(req);
         return true;
       },
       // @visitor without a bypass: these two only ever run for a visitor.

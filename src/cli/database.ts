@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { BaseError, ConnectionError, type Sequelize } from 'sequelize';
-import { connectDatabase } from '../data/database';
+import { connectDatabase, sqliteStorage } from '../data/database';
 import { createMigrator } from '../data/migrations';
 import { defineModels, type VisitorPassModels } from '../data/models';
 import { VisitorPassOptionsError } from '../errors';
@@ -28,8 +28,8 @@ function open(databaseUrl: string, create: boolean): Sequelize {
     throw error;
   }
   // Only `migrate` may create a SQLite file: a typo in the path must not leave an empty database behind.
-  const storage = databaseUrl.startsWith('sqlite:') ? databaseUrl.slice('sqlite:'.length).replace(/^\/\//, '') : '';
-  if (!create && storage && storage !== ':memory:' && !existsSync(storage)) {
+  const storage = sqliteStorage(databaseUrl);
+  if (!create && storage !== null && storage !== ':memory:' && !existsSync(storage)) {
     throw new CliFailure(`no SQLite database at ${storage}; check DATABASE_URL, or run \`visitor-pass migrate\` to create it.`);
   }
   return sequelize;

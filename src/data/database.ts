@@ -1,16 +1,20 @@
 import { Sequelize, type Options } from 'sequelize';
 import { VisitorPassOptionsError } from '../errors';
 
+/** The file a `sqlite:<path>` URL names (`:memory:` for none), or null for another kind of URL. */
+export function sqliteStorage(databaseUrl: string): string | null {
+  if (!databaseUrl.startsWith('sqlite:')) return null;
+  return databaseUrl.slice('sqlite:'.length).replace(/^\/\//, '') || ':memory:';
+}
+
 /**
  * A Sequelize instance for `sqlite:<path>`, `postgres://…`, `mysql://…` or
  * `mariadb://…`. SQLite gets an explicit storage path (the URL form warns).
  */
 export function connectDatabase(databaseUrl: string, options: Options = {}): Sequelize {
   const common: Options = { logging: false, ...options };
-  if (databaseUrl.startsWith('sqlite:')) {
-    const storage = databaseUrl.slice('sqlite:'.length).replace(/^\/\//, '') || ':memory:';
-    return new Sequelize({ dialect: 'sqlite', storage, ...common });
-  }
+  const storage = sqliteStorage(databaseUrl);
+  if (storage !== null) return new Sequelize({ dialect: 'sqlite', storage, ...common });
   const match = /^(postgres|postgresql|mysql|mariadb):\/\//.exec(databaseUrl);
   if (!match) {
     throw new VisitorPassOptionsError(

@@ -29,6 +29,17 @@ export class Visitor extends Model<InferAttributes<Visitor, { omit: 'fullName' }
     return [this.firstName, this.lastName].filter(Boolean).join(' ') || this.email || '';
   }
 
+  /**
+   * Deactivates the pass: its link stops working, and every session redeemed
+   * before now ends on its next request (even if the pass is reissued later).
+   * False when it already was inactive, so a revocation is recorded once.
+   */
+  async deactivate(): Promise<boolean> {
+    if (!this.isActive) return false;
+    await this.update({ isActive: false, revokedAt: new Date() });
+    return true;
+  }
+
   /** Active, not expired, with uses left: the link can still be redeemed. */
   isValidAt(now: Date = new Date()): boolean {
     return (
@@ -57,50 +68,57 @@ export class VisitorLog extends Model<InferAttributes<VisitorLog>, InferCreation
 export const VISITORS_TABLE = 'visitor_pass_visitors';
 export const LOGS_TABLE = 'visitor_pass_logs';
 
-/** Column definitions shared by the models and the first migration. */
-export const visitorColumns = {
-  id: { type: DataTypes.UUID, primaryKey: true, allowNull: false, defaultValue: DataTypes.UUIDV4 },
-  kind: { type: DataTypes.STRING(16), allowNull: false, defaultValue: 'INVITED' },
-  firstName: { type: DataTypes.STRING(150), allowNull: false, defaultValue: '' },
-  lastName: { type: DataTypes.STRING(150), allowNull: false, defaultValue: '' },
-  email: { type: DataTypes.STRING(254), allowNull: true },
-  scope: { type: DataTypes.STRING(100), allowNull: false },
-  context: { type: DataTypes.JSON, allowNull: true },
-  tokenHash: { type: DataTypes.STRING(64), allowNull: true, unique: true },
-  invitedBy: { type: DataTypes.STRING(191), allowNull: true },
-  url: { type: DataTypes.STRING(2048), allowNull: true },
-  expiresAt: { type: DataTypes.DATE(3), allowNull: true },
-  sessionExpiry: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
-  isActive: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: true },
-  maxUses: { type: DataTypes.INTEGER, allowNull: true },
-  useCount: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
-  redeemedAt: { type: DataTypes.DATE(3), allowNull: true },
-  lastSeenAt: { type: DataTypes.DATE(3), allowNull: true },
-  revokedAt: { type: DataTypes.DATE(3), allowNull: true },
-  createdAt: { type: DataTypes.DATE(3), allowNull: false },
-  updatedAt: { type: DataTypes.DATE(3), allowNull: false },
-};
+const PASS_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export const logColumns = {
-  id: { type: DataTypes.BIGINT, primaryKey: true, autoIncrement: true, allowNull: false },
-  visitorId: { type: DataTypes.UUID, allowNull: false },
-  event: { type: DataTypes.STRING(32), allowNull: false },
-  reason: { type: DataTypes.STRING(191), allowNull: true },
-  httpMethod: { type: DataTypes.STRING(16), allowNull: true },
-  path: { type: DataTypes.STRING(2048), allowNull: true },
-  remoteAddr: { type: DataTypes.STRING(64), allowNull: true },
-  userAgent: { type: DataTypes.STRING(512), allowNull: true },
-  referer: { type: DataTypes.STRING(2048), allowNull: true },
-  statusCode: { type: DataTypes.INTEGER, allowNull: true },
-  createdAt: { type: DataTypes.DATE(3), allowNull: false },
-};
+/** `given` as a stored pass id (a lowercase UUID), or null when it cannot be one: no query is wasted on it. */
+export function passIdFrom(given: string): string | null {
+  return PASS_ID.test(given) ? given.toLowerCase() : null;
+}
 
 /**
- * Sequelize rewrites column definitions in place for its dialect (a MySQL
- * UUID becomes `CHAR(36) BINARY`), so each model or table gets its own copy.
+ * Attribute definitions, made fresh on each call: Sequelize rewrites them in
+ * place for its dialect (a MySQL UUID becomes `CHAR(36) BINARY`), so a shared
+ * object would carry one dialect's types into the next database.
  */
-export function copyColumns<T extends Record<string, object>>(columns: T): T {
-  return Object.fromEntries(Object.entries(columns).map(([name, column]) => [name, { ...column }])) as T;
+function visitorAttributes() {
+  return {
+    id: { type: DataTypes.UUID, primaryKey: true, allowNull: false, defaultValue: DataTypes.UUIDV4 },
+    kind: { type: DataTypes.STRING(16), allowNull: false, defaultValue: 'INVITED' },
+    firstName: { type: DataTypes.STRING(150), allowNull: false, defaultValue: '' },
+    lastName: { type: DataTypes.STRING(150), allowNull: false, defaultValue: '' },
+    email: { type: DataTypes.STRING(254), allowNull: true },
+    scope: { type: DataTypes.STRING(100), allowNull: false },
+    context: { type: DataTypes.JSON, allowNull: true },
+    tokenHash: { type: DataTypes.STRING(64), allowNull: true, unique: true },
+    invitedBy: { type: DataTypes.STRING(191), allowNull: true },
+    url: { type: DataTypes.STRING(2048), allowNull: true },
+    expiresAt: { type: DataTypes.DATE(3), allowNull: true },
+    sessionExpiry: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
+    isActive: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: true },
+    maxUses: { type: DataTypes.INTEGER, allowNull: true },
+    useCount: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
+    redeemedAt: { type: DataTypes.DATE(3), allowNull: true },
+    lastSeenAt: { type: DataTypes.DATE(3), allowNull: true },
+    revokedAt: { type: DataTypes.DATE(3), allowNull: true },
+    createdAt: { type: DataTypes.DATE(3), allowNull: false },
+    updatedAt: { type: DataTypes.DATE(3), allowNull: false },
+  };
+}
+
+function logAttributes() {
+  return {
+    id: { type: DataTypes.BIGINT, primaryKey: true, autoIncrement: true, allowNull: false },
+    visitorId: { type: DataTypes.UUID, allowNull: false },
+    event: { type: DataTypes.STRING(32), allowNull: false },
+    reason: { type: DataTypes.STRING(191), allowNull: true },
+    httpMethod: { type: DataTypes.STRING(16), allowNull: true },
+    path: { type: DataTypes.STRING(2048), allowNull: true },
+    remoteAddr: { type: DataTypes.STRING(64), allowNull: true },
+    userAgent: { type: DataTypes.STRING(512), allowNull: true },
+    referer: { type: DataTypes.STRING(2048), allowNull: true },
+    statusCode: { type: DataTypes.INTEGER, allowNull: true },
+    createdAt: { type: DataTypes.DATE(3), allowNull: false },
+  };
 }
 
 export interface VisitorPassModels {
@@ -115,8 +133,8 @@ export interface VisitorPassModels {
 export function defineModels(sequelize: Sequelize): VisitorPassModels {
   class BoundVisitor extends Visitor {}
   class BoundVisitorLog extends VisitorLog {}
-  BoundVisitor.init(copyColumns(visitorColumns), { sequelize, tableName: VISITORS_TABLE, modelName: 'VisitorPassVisitor' });
-  BoundVisitorLog.init(copyColumns(logColumns), { sequelize, tableName: LOGS_TABLE, modelName: 'VisitorPassLog', updatedAt: false });
+  BoundVisitor.init(visitorAttributes(), { sequelize, tableName: VISITORS_TABLE, modelName: 'VisitorPassVisitor' });
+  BoundVisitorLog.init(logAttributes(), { sequelize, tableName: LOGS_TABLE, modelName: 'VisitorPassLog', updatedAt: false });
   BoundVisitor.hasMany(BoundVisitorLog, { foreignKey: 'visitorId', as: 'logs', onDelete: 'CASCADE' });
   BoundVisitorLog.belongsTo(BoundVisitor, { foreignKey: 'visitorId', as: 'visitor', onDelete: 'CASCADE' });
   return { Visitor: BoundVisitor, VisitorLog: BoundVisitorLog };

@@ -1,6 +1,7 @@
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import { defaultFieldResolver, isObjectType, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
-import { isThenable, type VisitorCheck } from './visitor-check';
+import { isThenable } from '../fail-closed';
+import type { VisitorCheck } from './visitor-check';
 import { RULE_EXTENSION, ruleForField, validateRules, type VisitorRule } from './visitor-rule';
 
 /** Wraps one resolver (or subscribe) with the rule's check; the sync path stays sync. */

@@ -14,7 +14,7 @@ const MAX_BATCH = 500;
 
 /**
  * ACCESS rows and last-seen times, written in batches off the request path:
- * a visitor's request costs no extra round trip, and `drain()` (called when
+ * a visitor's request costs no extra round trip, and `flush()` (called when
  * the server stops) writes whatever is still queued.
  */
 export class AccessLog {
@@ -48,22 +48,17 @@ export class AccessLog {
     return this.flushing;
   }
 
-  drain(): Promise<void> {
-    return this.flush();
-  }
-
   private async write(batch: AccessEntry[]): Promise<void> {
     const { Visitor, VisitorLog } = this.models;
     try {
       await VisitorLog.bulkCreate(batch.map((entry) => ({ ...entry, event: 'ACCESS' })));
-      const lastSeen = new Map<string, Date>();
-      for (const entry of batch) lastSeen.set(entry.visitorId, entry.createdAt);
-      for (const [visitorId, seenAt] of lastSeen) {
-        await Visitor.update(
-          { lastSeenAt: seenAt },
-          { where: { id: visitorId, [Op.or]: [{ lastSeenAt: null }, { lastSeenAt: { [Op.lt]: seenAt } }] }, silent: true },
-        );
-      }
+      // One statement for the whole batch: last seen to within the flush interval.
+      const seenAt = batch[batch.length - 1].createdAt;
+      const visitorIds = [...new Set(batch.map((entry) => entry.visitorId))];
+      await Visitor.update(
+        { lastSeenAt: seenAt },
+        { where: { id: visitorIds, [Op.or]: [{ lastSeenAt: null }, { lastSeenAt: { [Op.lt]: seenAt } }] }, silent: true },
+      );
     } catch (error) {
       this.onFailure(error as Error);
     }

@@ -12,8 +12,10 @@ export interface RequestFacts {
 
 const clip = (value: string | undefined, max: number) => (value ? value.slice(0, max) : null);
 
-export function requestFacts(req: Request | undefined, querystringKey: string): RequestFacts {
-  if (!req) return { httpMethod: null, path: null, remoteAddr: null, userAgent: null, referer: null };
+/** For work done without a request (the CLI). */
+export const NO_REQUEST: RequestFacts = { httpMethod: null, path: null, remoteAddr: null, userAgent: null, referer: null };
+
+export function requestFacts(req: Request, querystringKey: string): RequestFacts {
   const referer = req.get('referer');
   return {
     httpMethod: req.method,

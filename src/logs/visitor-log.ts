@@ -1,23 +1,21 @@
-import type { Request } from 'express';
 import type { VisitorPassModels } from '../data/models';
-import { requestFacts } from './request-facts';
+import { NO_REQUEST, type RequestFacts } from './request-facts';
 
 export type VisitorLogEvent = 'REDEEMED' | 'ACCESS' | 'DENIED' | 'ENDED' | 'REVOKED' | 'REISSUED';
 
-/** Writes one event row for a pass, with what the request tells (token stripped). */
+export interface VisitorLogDetails {
+  /** What the request tells, token already stripped; none for work without a request (the CLI). */
+  facts?: RequestFacts;
+  reason?: string | null;
+  statusCode?: number | null;
+}
+
+/** Writes one event row for a pass. */
 export async function writeVisitorLog(
   models: VisitorPassModels,
-  querystringKey: string,
   visitorId: string,
   event: VisitorLogEvent,
-  req?: Request,
-  details: { reason?: string | null; statusCode?: number | null } = {},
+  { facts = NO_REQUEST, reason = null, statusCode = null }: VisitorLogDetails = {},
 ): Promise<void> {
-  await models.VisitorLog.create({
-    visitorId,
-    event,
-    reason: details.reason ?? null,
-    statusCode: details.statusCode ?? null,
-    ...requestFacts(req, querystringKey),
-  });
+  await models.VisitorLog.create({ visitorId, event, reason, statusCode, ...facts });
 }

@@ -17,7 +17,7 @@ export async function endVisitorSession(
   const visitor = context?.visitor;
   if (!request || !visitor) return false;
   await passes.end(request.req);
-  if (deactivate) await runtime.store(() => visitor.update({ isActive: false, revokedAt: new Date() }));
+  if (deactivate) await runtime.store(() => visitor.deactivate());
   await runtime.log(visitor.id, 'ENDED', request.req, { reason: deactivate ? 'DEACTIVATED' : null });
   runtime.events.emit('ended', { visitor, deactivated: Boolean(deactivate) });
   context.visitor = null;

@@ -1,5 +1,6 @@
 import type { Visitor } from '../data/models';
 import { VisitorPassError } from '../errors';
+import { failClosed } from '../fail-closed';
 import type { InviteVisitorInput } from '../options';
 import type { Runtime } from '../runtime';
 import { createToken, hashToken } from '../token';
@@ -14,16 +15,8 @@ export interface VisitorInvitation {
   token: string;
 }
 
-async function mayInvite(runtime: Runtime, context: unknown, input: InviteVisitorInput): Promise<boolean> {
-  try {
-    return (await runtime.options.canInvite(context, input)) === true;
-  } catch {
-    return false;
-  }
-}
-
 export async function inviteVisitor(runtime: Runtime, context: unknown, input: InviteVisitorInput): Promise<VisitorInvitation> {
-  if (!(await mayInvite(runtime, context, input))) throw new VisitorPassError('INVITE_FORBIDDEN');
+  if (!(await failClosed(() => runtime.options.canInvite(context, input)))) throw new VisitorPassError('INVITE_FORBIDDEN');
   const checked = checkInviteInput(input);
   const { options, models } = runtime;
   const url = resolvePageUrl(checked.url, options.linkBaseUrl);

@@ -1,8 +1,6 @@
-import type { Visitor } from '../data/models';
+import { passIdFrom, type Visitor } from '../data/models';
 import { VisitorPassError } from '../errors';
 import type { Runtime } from '../runtime';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The id of the host's logged-in user on this context, as stored in `invitedBy`. */
 export function userIdOf(context: any): string | null {
@@ -10,27 +8,17 @@ export function userIdOf(context: any): string | null {
   return id === undefined || id === null || id === '' ? null : String(id);
 }
 
-async function passesAnyBypass(runtime: Runtime, context: unknown): Promise<boolean> {
-  for (const bypass of Object.values(runtime.options.bypass)) {
-    try {
-      if ((await bypass(context)) === true) return true;
-    } catch {
-      // a bypass that throws says no (fail closed)
-    }
-  }
-  return false;
-}
-
 /** The inviter, or a caller who passes any configured bypass, may see and manage a pass. */
 export async function canManage(runtime: Runtime, context: unknown, visitor: Visitor): Promise<boolean> {
   const userId = userIdOf(context);
   if (userId !== null && visitor.invitedBy === userId) return true;
-  return passesAnyBypass(runtime, context);
+  return runtime.bypasses.passesAny(context);
 }
 
 /** The pass with this id if the caller may manage it; null otherwise (no hint whether it exists). */
-export async function findManagedPass(runtime: Runtime, context: unknown, id: string): Promise<Visitor | null> {
-  if (!UUID.test(id)) return null;
+export async function findManagedPass(runtime: Runtime, context: unknown, given: string): Promise<Visitor | null> {
+  const id = passIdFrom(given);
+  if (!id) return null;
   const visitor = await runtime.store(() => runtime.models.Visitor.findByPk(id));
   if (!visitor || !(await canManage(runtime, context, visitor))) return null;
   return visitor;

@@ -32,8 +32,9 @@ export function clearStash(req: Request, sessionKey: string): void {
 }
 
 /**
- * A new session id with the host's session data kept: redemption and ending
- * change who the caller is, so the old id must stop working (fixation).
+ * A new session id with the session's data kept. Whenever who the caller is
+ * changes (a redemption, the end of a visit, the host's own login or logout)
+ * the old id must stop working, against session fixation.
  */
 export async function rotateSession(req: Request): Promise<void> {
   const kept: SessionRecord = {};
