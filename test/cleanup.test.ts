@@ -1,7 +1,6 @@
-import { createVisitorPass, VisitorPassOptionsError, type VisitorPass } from '../src';
-import type { CleanupProgress } from '../src';
+import { VisitorPassOptionsError, type CleanupProgress, type VisitorPass } from '../src';
 import { writeVisitorLog } from '../src/logs/visitor-log';
-import { LINK_BASE_URL } from './support/app';
+import { testPass } from './support/app';
 import { backdatePass } from './support/backdate';
 import { createTestDatabase, dialects, type TestDatabase } from './support/databases';
 
@@ -15,7 +14,7 @@ describe.each(dialects)('cleanup of stale visitor passes (%s)', (dialect) => {
 
   beforeAll(async () => {
     db = await createTestDatabase(dialect);
-    pass = createVisitorPass({ sequelize: db.sequelize, linkBaseUrl: LINK_BASE_URL });
+    pass = testPass(db);
     await pass.migrate();
   });
   afterAll(async () => {

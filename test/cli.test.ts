@@ -2,12 +2,12 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { createVisitorPass, type VisitorPass } from '../src';
+import type { VisitorPass } from '../src';
 import { runCli } from '../src/cli/run-cli';
 import { migrations } from '../src/data/migrations';
 import { LOGS_TABLE, VISITORS_TABLE } from '../src/data/models';
 import { writeVisitorLog } from '../src/logs/visitor-log';
-import { gql, LINK_BASE_URL, openLink, startTestApp } from './support/app';
+import { gql, openLink, startTestApp, testPass } from './support/app';
 import { backdatePass } from './support/backdate';
 import { createTestDatabase, dialects, type TestDatabase } from './support/databases';
 
@@ -147,7 +147,7 @@ describe.each(dialects)('visitor-pass commands against a database (%s)', (dialec
   beforeAll(async () => {
     db = await createTestDatabase(dialect);
     env = { DATABASE_URL: db.url };
-    pass = createVisitorPass({ sequelize: db.sequelize, linkBaseUrl: LINK_BASE_URL });
+    pass = testPass(db);
   });
   afterAll(async () => {
     await pass.close();

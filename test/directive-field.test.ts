@@ -1,17 +1,11 @@
-import { createTestDatabase, type TestDatabase } from './support/databases';
-import { gql, invite, openLink, startTestApp, type TestApp } from './support/app';
+import type { TestDatabase } from './support/databases';
+import { gql, invite, openLink, type TestApp, openTestApp, closeTestApp } from './support/app';
 import { hostUserAgent, visitorAgent } from './support/visitor-agent';
 
 let db: TestDatabase;
 let app: TestApp;
-beforeAll(async () => {
-  db = await createTestDatabase('sqlite');
-  app = await startTestApp({ database: db });
-});
-afterAll(async () => {
-  await app.stop();
-  await db.drop();
-});
+beforeAll(async () => ({ db, app } = await openTestApp('sqlite')));
+afterAll(() => closeTestApp(app, db));
 
 describe('@visitor on a field', () => {
   test('an anonymous caller gets null and VISITOR_REQUIRED, with a path, in a 200 partial result', async () => {

@@ -1,11 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { dialects, type TestDatabase } from './support/databases';
-import { gql, invite, type TestApp, openTestApp, closeTestApp } from './support/app';
+import { gql, invite, type TestApp, openTestApp, closeTestApp, unknownToken, passRow } from './support/app';
 
 const WHO = '{ whoami currentVisitor { fullName } }';
 
-/** A token of the right shape that no pass was issued for. */
-const unknownToken = () => randomBytes(32).toString('base64url');
 
 describe.each(dialects)('a GraphQL request whose URL carries a token (%s)', (dialect) => {
   let db: TestDatabase;
@@ -13,7 +10,7 @@ describe.each(dialects)('a GraphQL request whose URL carries a token (%s)', (dia
   beforeAll(async () => ({ db, app } = await openTestApp(dialect)));
   afterAll(() => closeTestApp(app, db));
 
-  const useCountOf = async (id: string) => (await app.pass.models.Visitor.findByPk(id))!.useCount;
+  const useCountOf = async (id: string) => (await passRow(app, id)).useCount;
 
   test('a valid token is redeemed and the operation already sees the visitor', async () => {
     const invitation = await invite(app.agent(), {});

@@ -1,8 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { dialects, createTestDatabase, type TestDatabase } from './support/databases';
-import { gql, invite, openLink, startTestApp, type TestApp } from './support/app';
+import { gql, invite, openLink, startTestApp, type TestApp, unknownToken } from './support/app';
 
-const unknownToken = () => randomBytes(32).toString('base64url');
 
 describe.each(dialects)('the link handler (%s)', (dialect) => {
   let db: TestDatabase;

@@ -1,5 +1,5 @@
 import { dialects, type TestDatabase } from './support/databases';
-import { invite, openLink, type TestApp, openTestApp, closeTestApp } from './support/app';
+import { invite, openLink, type TestApp, openTestApp, closeTestApp, passRow } from './support/app';
 
 const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
 
@@ -24,7 +24,7 @@ describe.each(dialects)('link previews never redeem (%s)', (dialect) => {
   beforeAll(async () => ({ db, app } = await openTestApp(dialect)));
   afterAll(() => closeTestApp(app, db));
 
-  const useCountOf = async (id: string) => (await app.pass.models.Visitor.findByPk(id))!.useCount;
+  const useCountOf = async (id: string) => (await passRow(app, id)).useCount;
 
   test.each(PREVIEW_AGENTS)('%s preview: no redemption, no use counted; the person then redeems', async (_name, userAgent) => {
     const invitation = await invite(app.agent(), { maxUses: 1 });
@@ -55,7 +55,7 @@ describe.each(dialects)('the isLinkPreview option replaces the check (%s)', (dia
   beforeAll(async () => ({ db, app } = await openTestApp(dialect, { pass: { isLinkPreview: (req) => req.get('x-preview') === '1' } })));
   afterAll(() => closeTestApp(app, db));
 
-  const useCountOf = async (id: string) => (await app.pass.models.Visitor.findByPk(id))!.useCount;
+  const useCountOf = async (id: string) => (await passRow(app, id)).useCount;
 
   test('a request the host calls a preview does not redeem, even from a browser', async () => {
     const invitation = await invite(app.agent(), {});

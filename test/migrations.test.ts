@@ -1,14 +1,14 @@
 import { QueryTypes, UniqueConstraintError } from 'sequelize';
-import { createVisitorPass, type VisitorPass } from '../src';
+import type { VisitorPass } from '../src';
 import { createTestDatabase, dialects, type TestDatabase } from './support/databases';
-import { gql, invite, LINK_BASE_URL, openLink, startTestApp } from './support/app';
+import { gql, invite, openLink, startTestApp, testPass } from './support/app';
 
 describe.each(dialects)('pass.migrate() on %s', (dialect) => {
   let db: TestDatabase;
   let pass: VisitorPass;
   beforeAll(async () => {
     db = await createTestDatabase(dialect);
-    pass = createVisitorPass({ sequelize: db.sequelize, linkBaseUrl: LINK_BASE_URL });
+    pass = testPass(db);
   });
   afterAll(() => db.drop());
 

@@ -1,17 +1,11 @@
-import { createTestDatabase, type TestDatabase } from './support/databases';
-import { gql, startTestApp, type TestApp } from './support/app';
+import type { TestDatabase } from './support/databases';
+import { gql, type TestApp, openTestApp, closeTestApp } from './support/app';
 import { visitorAgent } from './support/visitor-agent';
 
 let db: TestDatabase;
 let app: TestApp;
-beforeEach(async () => {
-  db = await createTestDatabase('sqlite');
-  app = await startTestApp({ database: db });
-});
-afterEach(async () => {
-  await app.stop();
-  await db.drop();
-});
+beforeEach(async () => ({ db, app } = await openTestApp('sqlite')));
+afterEach(() => closeTestApp(app, db));
 
 /** The same operation written in every way a root field can be reached. */
 const TOUCH_AND_SAVE = {

@@ -4,16 +4,16 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import express from 'express';
 import session from 'express-session';
 import request from 'supertest';
-import { createVisitorPass, type VisitorPass } from '../src';
+import type { VisitorPass } from '../src';
 import { createTestDatabase, type TestDatabase } from './support/databases';
-import { LINK_BASE_URL, hostResolvers, hostTypeDefs } from './support/app';
+import { hostResolvers, hostTypeDefs, testPass } from './support/app';
 
 let db: TestDatabase;
 let pass: VisitorPass;
 const started: ApolloServer<any>[] = [];
 beforeAll(async () => {
   db = await createTestDatabase('sqlite');
-  pass = createVisitorPass({ sequelize: db.sequelize, linkBaseUrl: LINK_BASE_URL, bypass: { staff: () => false } });
+  pass = testPass(db, { bypass: { staff: () => false } });
   await pass.migrate();
 });
 afterAll(async () => {

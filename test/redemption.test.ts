@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import type request from 'supertest';
 import { dialects, type TestDatabase } from './support/databases';
-import { gql, invite, type TestApp, openTestApp, closeTestApp } from './support/app';
+import { gql, invite, type TestApp, openTestApp, closeTestApp, unknownToken, passRow } from './support/app';
 
 /** What one attempt to redeem a token gave. */
 interface Outcome {
@@ -45,7 +44,6 @@ const redeemers: Array<[string, (agent: request.Agent, token: string) => Promise
 /** HTTP status of a refusal: the link goes on to the page (200); GraphQL answers with the §5 status. */
 const refusalStatus = (via: string, status: number) => (via === 'the link' ? 200 : status);
 
-const unknownToken = () => randomBytes(32).toString('base64url');
 
 describe.each(dialects)('redemption (%s)', (dialect) => {
   let db: TestDatabase;
@@ -53,7 +51,6 @@ describe.each(dialects)('redemption (%s)', (dialect) => {
   beforeAll(async () => ({ db, app } = await openTestApp(dialect)));
   afterAll(() => closeTestApp(app, db));
 
-  const passRow = async (id: string) => (await app.pass.models.Visitor.findByPk(id))!;
   const logsOf = async (id: string, event: string) =>
     app.pass.models.VisitorLog.findAll({ where: { visitorId: id, event }, order: [['id', 'ASC']] });
 
@@ -69,14 +66,14 @@ describe.each(dialects)('redemption (%s)', (dialect) => {
       const invitation = await invite(app.agent(), {});
       const outcome = await redeem(app.agent(), invitation.token);
       expect(outcome).toMatchObject({ visitor: 'Ginger Rogers', code: null });
-      expect((await passRow(invitation.visitor.id)).useCount).toBe(1);
+      expect((await passRow(app, invitation.visitor.id)).useCount).toBe(1);
       expect(await logsOf(invitation.visitor.id, 'REDEEMED')).toHaveLength(1);
     });
 
     test('each redemption counts a use', async () => {
       const invitation = await invite(app.agent(), {});
       for (let i = 0; i < 3; i++) expect((await redeem(app.agent(), invitation.token)).visitor).toBe('Ginger Rogers');
-      expect((await passRow(invitation.visitor.id)).useCount).toBe(3);
+      expect((await passRow(app, invitation.visitor.id)).useCount).toBe(3);
     });
 
     test.each([
@@ -100,7 +97,7 @@ describe.each(dialects)('redemption (%s)', (dialect) => {
       await app.pass.models.Visitor.update({ expiresAt: new Date(Date.now() - 1000) }, { where: { id: invitation.visitor.id } });
       const outcome = await redeem(app.agent(), invitation.token);
       expect(outcome).toEqual({ visitor: null, code: 'VISITOR_PASS_EXPIRED', status: refusalStatus(via, 401) });
-      expect((await passRow(invitation.visitor.id)).useCount).toBe(0);
+      expect((await passRow(app, invitation.visitor.id)).useCount).toBe(0);
       expect((await logsOf(invitation.visitor.id, 'DENIED')).map((row) => row.reason)).toEqual(['VISITOR_PASS_EXPIRED']);
     });
 
@@ -111,7 +108,7 @@ describe.each(dialects)('redemption (%s)', (dialect) => {
       expect(revoked.body.data.revokeVisitorPass.isActive).toBe(false);
       const outcome = await redeem(app.agent(), invitation.token);
       expect(outcome).toEqual({ visitor: null, code: 'VISITOR_PASS_REVOKED', status: refusalStatus(via, 401) });
-      expect((await passRow(invitation.visitor.id)).useCount).toBe(0);
+      expect((await passRow(app, invitation.visitor.id)).useCount).toBe(0);
       expect((await logsOf(invitation.visitor.id, 'DENIED')).map((row) => row.reason)).toEqual(['VISITOR_PASS_REVOKED']);
     });
 
@@ -121,7 +118,7 @@ describe.each(dialects)('redemption (%s)', (dialect) => {
       expect((await redeem(app.agent(), invitation.token)).code).toBeNull();
       const outcome = await redeem(app.agent(), invitation.token);
       expect(outcome).toEqual({ visitor: null, code: 'VISITOR_PASS_USED_UP', status: refusalStatus(via, 403) });
-      expect((await passRow(invitation.visitor.id)).useCount).toBe(2);
+      expect((await passRow(app, invitation.visitor.id)).useCount).toBe(2);
       expect((await logsOf(invitation.visitor.id, 'DENIED')).map((row) => row.reason)).toEqual(['VISITOR_PASS_USED_UP']);
     });
 
@@ -139,6 +136,6 @@ describe.each(dialects)('redemption (%s)', (dialect) => {
     const opened = await app.agent().get(`/reference?vuid=${invitation.token}&vuid=${invitation.token}`);
     expect(opened.status).toBe(200);
     expect(opened.body).toEqual({ visitor: null, error: 'VISITOR_TOKEN_MALFORMED' });
-    expect((await passRow(invitation.visitor.id)).useCount).toBe(0);
+    expect((await passRow(app, invitation.visitor.id)).useCount).toBe(0);
   });
 });

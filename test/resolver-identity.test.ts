@@ -1,8 +1,8 @@
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { isObjectType, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
-import { createVisitorPass, type VisitorPass } from '../src';
+import type { VisitorPass } from '../src';
 import { createTestDatabase, type TestDatabase } from './support/databases';
-import { hostResolvers, hostTypeDefs, LINK_BASE_URL } from './support/app';
+import { hostResolvers, hostTypeDefs, testPass } from './support/app';
 
 let db: TestDatabase;
 let pass: VisitorPass;
@@ -13,7 +13,7 @@ let transformed: GraphQLSchema;
 let resolversBefore: Map<string, unknown>;
 beforeAll(async () => {
   db = await createTestDatabase('sqlite');
-  pass = createVisitorPass({ sequelize: db.sequelize, linkBaseUrl: LINK_BASE_URL, bypass: { staff: () => false } });
+  pass = testPass(db, { bypass: { staff: () => false } });
   host = hostResolvers({ touches: 0, drafts: [] });
   original = makeExecutableSchema({ typeDefs: [pass.typeDefs, hostTypeDefs], resolvers: [pass.resolvers as Record<string, any>, host] });
   resolversBefore = new Map(objectFields(original).map(({ type, field }) => [`${type}.${field}`, fieldOf(original, type, field).resolve]));

@@ -1,7 +1,7 @@
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { createVisitorPass, type VisitorPass } from '../src';
 import { createTestDatabase, type TestDatabase } from './support/databases';
-import { LINK_BASE_URL } from './support/app';
+import { LINK_BASE_URL, testPass } from './support/app';
 
 let db: TestDatabase;
 let pass: VisitorPass;
@@ -45,7 +45,7 @@ describe('pass.transform refuses bad uses of @visitor at start-up', () => {
   });
 
   test('an unknown bypass with no bypass registered says none are', () => {
-    const bare = createVisitorPass({ sequelize: db.sequelize, linkBaseUrl: LINK_BASE_URL });
+    const bare = testPass(db);
     const schema = makeExecutableSchema({ typeDefs: [bare.typeDefs, 'type Query { secret: String @visitor(scope: "X", bypass: "staff") }'] });
     expect(() => bare.transform(schema)).toThrow(/"staff".*registered: none/);
   });

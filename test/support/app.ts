@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { makeExecutableSchema } from '@graphql-tools/schema';
@@ -206,4 +207,19 @@ export async function openTestApp(dialect: Dialect, options: Omit<TestAppOptions
 export async function closeTestApp(app: TestApp | undefined, db: TestDatabase | undefined): Promise<void> {
   await app?.stop();
   await db?.drop();
+}
+
+/** A token of the right shape that no pass was issued for. */
+export const unknownToken = () => randomBytes(32).toString('base64url');
+
+/** The pass row as stored now. */
+export async function passRow(app: TestApp, id: string) {
+  const visitor = await app.pass.models.Visitor.findByPk(id);
+  if (!visitor) throw new Error(`no pass ${id}`);
+  return visitor;
+}
+
+/** A pass on the test database, with no app around it. */
+export function testPass(db: TestDatabase, options: Partial<VisitorPassOptions> = {}): VisitorPass {
+  return createVisitorPass({ sequelize: db.sequelize, linkBaseUrl: LINK_BASE_URL, ...options });
 }
