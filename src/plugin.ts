@@ -1,10 +1,10 @@
 import type { ApolloServerPlugin, GraphQLResponse } from '@apollo/server';
-import { VISITOR_PASS_ERRORS } from './errors';
 import { isObjectType, type GraphQLSchema } from 'graphql';
 import { requestOf, type VisitorPassContext } from './context';
 import { guardMutation } from './directive/mutation-guard';
 import type { VisitorCheck } from './directive/visitor-check';
 import { RULE_EXTENSION, ruleForField } from './directive/visitor-rule';
+import { VISITOR_PASS_ERRORS } from './errors';
 import { requestFacts } from './logs/request-facts';
 import type { Runtime } from './runtime';
 
