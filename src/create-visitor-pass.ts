@@ -5,17 +5,22 @@ import type { GraphQLSchema } from 'graphql';
 import type { Sequelize } from 'sequelize';
 import { createContext, type VisitorPassContext } from './context';
 import { cleanupVisitorPasses, type CleanupOptions, type CleanupResult } from './data/cleanup';
+import type { Visitor } from './data/models';
 import { connectDatabase } from './data/database';
 import { migrate } from './data/migrations';
 import { defineModels, type VisitorPassModels } from './data/models';
+import { createFieldCheck } from './directive/field-check';
 import { createTransform } from './directive/transform';
 import { createVisitorCheck } from './directive/visitor-check';
 import { VisitorPassEmitter } from './events';
 import type { Resolvers } from './generated/graphql';
+import { Guests } from './guests/guests';
 import { createLinkHandler, type LinkHandlerOptions } from './link-handler';
 import { AccessLog } from './logs/access-log';
+import { createConvertVisitor } from './operations/convert';
 import { endVisitorSession } from './operations/end-session';
 import { inviteVisitor, type VisitorInvitation } from './operations/invite';
+import { mergeVisitorInto } from './operations/merge';
 import { resolveOptions, type InviteVisitorInput, type VisitorPassOptions } from './options';
 import { createPlugin } from './plugin';
 import { VisitorPasses } from './request/visitor-passes';
@@ -28,7 +33,7 @@ export interface VisitorPass<TContext = any> {
   typeDefs: string;
   /** Resolvers for `typeDefs`. */
   resolvers: Resolvers;
-  /** Applies @visitor to an executable schema; throws on a bad use (empty scope, unknown bypass). */
+  /** Applies @visitor, @allowGuest and @registeredUser to an executable schema; throws on a bad use (empty scope, unknown bypass). */
   transform: (schema: GraphQLSchema) => GraphQLSchema;
   /** Apollo context piece: `{ visitor, isVisitor }` for this request; spread it into your context. */
   context: (args: { req: Request; res?: Response }) => Promise<VisitorPassContext>;
@@ -36,20 +41,30 @@ export interface VisitorPass<TContext = any> {
   plugin: ApolloServerPlugin<any>;
   /** Express middleware for GET links with the token in the query string. */
   linkHandler: (options?: LinkHandlerOptions) => RequestHandler;
-  /** invited, redeemed, ended, revoked, reissued, denied, unavailable. */
+  /** invited, redeemed, ended, revoked, reissued, denied, unavailable, guestCreated, converted, merged, expired. */
   events: VisitorPassEmitter;
   /** Creates or upgrades the tables (umzug migrations); returns the names it ran. */
   migrate: () => Promise<string[]>;
   /** Writes queued access logs, then closes the database if this pass opened it. */
   close: () => Promise<void>;
-  /** Deletes passes expired or deactivated (and unseen) for longer than `olderThanSeconds`, with their logs, in batches. */
-  cleanup: (options: CleanupOptions) => Promise<CleanupResult>;
+  /**
+   * Deletes passes expired or deactivated (and unseen) for longer than
+   * `olderThanSeconds`, and expired guests, with their logs, in batches;
+   * `expired` listeners are awaited before each batch.
+   */
+  cleanup: (options: Omit<CleanupOptions, 'guests' | 'beforeDelete'>) => Promise<CleanupResult>;
   /** Writes queued access logs now. */
   flushLogs: () => Promise<void>;
   /** Creates a pass from server code, with the same checks as `inviteVisitor`. */
   invite: (context: TContext, input: InviteVisitorInput) => Promise<VisitorInvitation>;
   /** Ends the caller's visitor session from a host resolver (e.g. the last step of a form). */
   endVisitorSession: (context: TContext, options?: { deactivate?: boolean }) => Promise<boolean>;
+  /**
+   * For the host's login resolver: a visitor or guest logging into the
+   * existing account `userId` hands over their data (`merged`, awaited), then
+   * the pass ends. Returns the visitor, or null when the caller was none.
+   */
+  mergeVisitorInto: (context: TContext, userId: string | number) => Promise<Visitor | null>;
   /** The Sequelize instance and models holding the passes. */
   sequelize: Sequelize;
   models: VisitorPassModels;
@@ -66,11 +81,12 @@ export function createVisitorPass<TContext = any>(options: VisitorPassOptions<TC
   const bypasses = new Bypasses(resolved.bypass);
   const runtime = createRuntime(resolved, models, events, accessLog, bypasses);
   const passes = new VisitorPasses(runtime);
-  const check = createVisitorCheck(bypasses);
+  const guests = new Guests(runtime, passes);
+  const check = createFieldCheck(createVisitorCheck(bypasses), guests, resolved);
 
   return {
     typeDefs: loadTypeDefs(),
-    resolvers: createResolvers(runtime, passes),
+    resolvers: createResolvers(runtime, passes, createConvertVisitor(runtime, passes)),
     transform: createTransform(check, bypasses.names),
     context: createContext(passes),
     plugin: createPlugin(runtime, check, bypasses.names),
@@ -81,10 +97,16 @@ export function createVisitorPass<TContext = any>(options: VisitorPassOptions<TC
       await accessLog.flush();
       if (ownsDatabase) await sequelize.close();
     },
-    cleanup: (cleanupOptions) => cleanupVisitorPasses(models, cleanupOptions),
+    cleanup: (cleanupOptions) =>
+      cleanupVisitorPasses(models, {
+        ...cleanupOptions,
+        guests: resolved.guests,
+        beforeDelete: events.listenerCount('expired') > 0 ? (visitors) => events.emitAndWait('expired', { visitors }) : undefined,
+      }),
     flushLogs: () => accessLog.flush(),
     invite: (context, input) => inviteVisitor(runtime, context, input),
     endVisitorSession: (context, endOptions) => endVisitorSession(runtime, passes, context, endOptions),
+    mergeVisitorInto: (context, userId) => mergeVisitorInto(runtime, passes, context, userId),
     sequelize,
     models,
   };

@@ -12,6 +12,11 @@ export const VISITOR_PASS_ERRORS = {
   INVITE_FORBIDDEN: { status: 403, message: 'You may not manage visitor passes.' },
   BAD_USER_INPUT: { status: 400, message: 'Invalid input.' },
   VISITOR_PASS_UNAVAILABLE: { status: 503, message: 'Visitor passes are unavailable right now; try again later.' },
+  GUEST_RATE_LIMITED: { status: 429, message: 'Too many guests from your address; try again later.' },
+  GUEST_VERIFICATION_FAILED: { status: 403, message: 'Please confirm you are a person before continuing.' },
+  REGISTRATION_REQUIRED: { status: 403, message: 'Create an account to use this.' },
+  LOGIN_REQUIRED: { status: 401, message: 'Log in to use this.' },
+  NOT_A_VISITOR: { status: 400, message: 'Only a visitor or guest can do this.' },
 } as const;
 
 export type VisitorPassErrorCode = keyof typeof VISITOR_PASS_ERRORS;

@@ -1,7 +1,9 @@
 import type { Request } from 'express';
 import { Sequelize } from 'sequelize';
 import { z } from 'zod';
+import type { Visitor } from './data/models';
 import { VisitorPassOptionsError } from './errors';
+import { isLinkPreview } from './request/link-preview';
 
 /** The host's logged-in user, as far as this package cares: something with an id. */
 export interface VisitorPassUser {
@@ -22,6 +24,37 @@ export interface InviteVisitorInput {
   sessionExpiry?: number | null;
   maxUses?: number | null;
   url?: string | null;
+}
+
+/** A guest's name: a string (shown whole) or its parts. */
+export type GuestName = string | { firstName: string; lastName?: string };
+
+/** Built-in guest names: `numbered` gives "Guest 0427", `uuid` gives "Guest <uuid>". */
+export type GuestNameGenerator<TContext = any> = 'numbered' | 'uuid' | ((context: TContext) => GuestName | Promise<GuestName>);
+
+export interface GuestOptions<TContext = any> {
+  /** false: `@allowGuest` lets anonymous callers through with no guest at all. Default true. */
+  enabled?: boolean;
+  /** Scope every guest gets. Default `GUEST`. */
+  scope?: string;
+  /** Seconds a guest lasts after `expireFrom`. Default 30 days. */
+  maxAge?: number;
+  /** Count `maxAge` from the guest's last request (`lastSeen`, default) or from its creation (`created`). */
+  expireFrom?: 'lastSeen' | 'created';
+  /** Guests created per client address (IPv6: per /56) in any hour; null = no limit. Default 30. */
+  maxPerAddressPerHour?: number | null;
+  /** Must answer exactly true before a guest is created (e.g. a CAPTCHA check); throwing means no. */
+  verify?: (context: TContext) => boolean | Promise<boolean>;
+  /** How guests are named. Default `numbered`. */
+  nameGenerator?: GuestNameGenerator<TContext>;
+  /** Requests that never get a guest. Default: the `isLinkPreview` option (isbot, preview agents, HEAD). */
+  isBot?: (req: Request) => boolean;
+  /** Creates the real account for `convertVisitor` and returns its id; throw a GraphQLError to refuse the input. */
+  convert?: (visitor: Visitor, input: unknown, context: TContext) => string | number | Promise<string | number>;
+  /** Signs the converted person in as `userId` (after the session id was rotated). */
+  login?: (context: TContext, userId: string) => void | Promise<void>;
+  /** Where a visitor or guest can sign up: `extensions.convertUrl` of REGISTRATION_REQUIRED. */
+  convertUrl?: string;
 }
 
 export interface VisitorPassOptions<TContext = any> {
@@ -51,11 +84,20 @@ export interface VisitorPassOptions<TContext = any> {
   isLinkPreview?: (req: Request) => boolean;
   /** Write an ACCESS log row per operation of a visitor. Default true. */
   logAccess?: boolean;
+  /** Where to log in: `extensions.loginUrl` of LOGIN_REQUIRED. */
+  loginUrl?: string;
+  /** Guests: anonymous callers given a visitor of kind GUEST by `@allowGuest`. */
+  guests?: GuestOptions<TContext>;
 }
 
+type HostHooks = 'verify' | 'convert' | 'login' | 'convertUrl';
+
+/** Guest options after defaults: only the host's hooks and URL stay optional. */
+export type ResolvedGuestOptions = Required<Omit<GuestOptions, HostHooks>> & Pick<GuestOptions, HostHooks>;
+
 /** The options after defaults and environment fallbacks: only the truly optional stay optional. */
-export type ResolvedOptions = Required<Omit<VisitorPassOptions, 'sequelize' | 'isLinkPreview'>> &
-  Pick<VisitorPassOptions, 'sequelize' | 'isLinkPreview'>;
+export type ResolvedOptions = Required<Omit<VisitorPassOptions, 'sequelize' | 'isLinkPreview' | 'loginUrl' | 'guests'>> &
+  Pick<VisitorPassOptions, 'sequelize' | 'isLinkPreview' | 'loginUrl'> & { guests: ResolvedGuestOptions };
 
 export const DEFAULT_DATABASE_URL = 'sqlite:visitor-pass.sqlite';
 
@@ -70,6 +112,22 @@ const httpUrl = z.string({ error: 'is required: an absolute http(s) URL' }).refi
     return false;
   }
 }, 'must be an absolute http(s) URL');
+
+const urlOrPath = z.string().min(1, 'must not be empty');
+
+const guestsSchema = z.object({
+  enabled: z.boolean(),
+  scope: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters'),
+  maxAge: positiveSeconds,
+  expireFrom: z.enum(['lastSeen', 'created'], { error: 'must be "lastSeen" or "created"' }),
+  maxPerAddressPerHour: z.number().int('must be a whole number').positive('must be more than 0 (null for no limit)').nullable(),
+  verify: fn.optional(),
+  nameGenerator: z.union([z.enum(['numbered', 'uuid']), fn], { error: 'must be "numbered", "uuid" or a function' }),
+  isBot: fn,
+  convert: fn.optional(),
+  login: fn.optional(),
+  convertUrl: urlOrPath.optional(),
+});
 
 const optionsSchema = z.object({
   sequelize: z.custom<Sequelize>((value) => value instanceof Sequelize, 'must be a Sequelize instance').optional(),
@@ -88,6 +146,8 @@ const optionsSchema = z.object({
   getUser: fn,
   isLinkPreview: fn.optional(),
   logAccess: z.boolean(),
+  loginUrl: urlOrPath.optional(),
+  guests: guestsSchema,
 });
 
 function fromEnv(name: string, parse: (raw: string) => unknown = (raw) => raw): unknown {
@@ -104,10 +164,29 @@ const ENV_NAMES: Record<string, string> = {
   querystringKey: 'VISITOR_QUERYSTRING_KEY',
 };
 
+function resolveGuestOptions(guests: GuestOptions, linkPreview: VisitorPassOptions['isLinkPreview']) {
+  return {
+    enabled: guests.enabled ?? true,
+    scope: guests.scope ?? 'GUEST',
+    maxAge: guests.maxAge ?? 30 * 24 * 3600,
+    expireFrom: guests.expireFrom ?? 'lastSeen',
+    maxPerAddressPerHour: guests.maxPerAddressPerHour === undefined ? 30 : guests.maxPerAddressPerHour,
+    verify: guests.verify,
+    nameGenerator: guests.nameGenerator ?? 'numbered',
+    isBot: guests.isBot ?? linkPreview ?? isLinkPreview,
+    convert: guests.convert,
+    login: guests.login,
+    convertUrl: guests.convertUrl,
+  };
+}
+
 /** Defaults, environment fallbacks and validation; throws naming the first bad option. */
 export function resolveOptions(options: VisitorPassOptions): ResolvedOptions {
   if (options === null || typeof options !== 'object') {
     throw new VisitorPassOptionsError('createVisitorPass needs an options object (at least `linkBaseUrl`).');
+  }
+  if (options.guests !== undefined && (options.guests === null || typeof options.guests !== 'object')) {
+    throw new VisitorPassOptionsError('option `guests` must be an object of guest options.');
   }
   const input = {
     sequelize: options.sequelize,
@@ -123,6 +202,8 @@ export function resolveOptions(options: VisitorPassOptions): ResolvedOptions {
     getUser: options.getUser ?? ((req: Request & { user?: unknown }) => req.user),
     isLinkPreview: options.isLinkPreview,
     logAccess: options.logAccess ?? true,
+    loginUrl: options.loginUrl,
+    guests: resolveGuestOptions(options.guests ?? {}, options.isLinkPreview),
   };
   const parsed = optionsSchema.safeParse(input);
   if (!parsed.success) {

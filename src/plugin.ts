@@ -2,21 +2,23 @@ import type { ApolloServerPlugin, GraphQLResponse } from '@apollo/server';
 import { isObjectType, type GraphQLSchema } from 'graphql';
 import { requestOf, type VisitorPassContext } from './context';
 import { guardMutation } from './directive/mutation-guard';
-import type { VisitorCheck } from './directive/visitor-check';
-import { RULE_EXTENSION, ruleForField } from './directive/visitor-rule';
+import type { FieldCheck } from './directive/field-check';
+import { RULES_EXTENSION, rulesForField } from './directive/field-rules';
 import { VISITOR_PASS_ERRORS } from './errors';
 import { requestFacts } from './logs/request-facts';
 import type { Runtime } from './runtime';
 
-/** Throws when a field governed by @visitor has no guard: the schema skipped `pass.transform`. */
+/** Throws when a field governed by a directive has no guard: the schema skipped `pass.transform`. */
 function assertTransformed(schema: GraphQLSchema, bypassNames: ReadonlySet<string>): void {
   for (const type of Object.values(schema.getTypeMap())) {
     if (!isObjectType(type) || type.name.startsWith('__')) continue;
     for (const [name, field] of Object.entries(type.getFields())) {
-      if (field.extensions?.[RULE_EXTENSION]) continue;
-      if (ruleForField(schema, type, name, field, bypassNames)) {
+      if (field.extensions?.[RULES_EXTENSION]) continue;
+      const rules = rulesForField(schema, type, name, field, bypassNames);
+      if (rules) {
+        const directive = rules.visitor ? '@visitor' : rules.allowGuest ? '@allowGuest' : '@registeredUser';
         throw new Error(
-          `graphql-visitor-pass: the schema uses @visitor (on ${type.name}.${name}) but was not transformed. ` +
+          `graphql-visitor-pass: the schema uses ${directive} (on ${type.name}.${name}) but was not transformed. ` +
             'Build it with pass.transform(makeExecutableSchema(...)) before giving it to ApolloServer.',
         );
       }
@@ -56,7 +58,7 @@ function announceEndedSession(response: GraphQLResponse, code: string | undefine
  * tells the client when its visitor session ended, logs one ACCESS row per
  * visitor operation, and drains the log on stop.
  */
-export function createPlugin(runtime: Runtime, check: VisitorCheck, bypassNames: ReadonlySet<string>): ApolloServerPlugin<any> {
+export function createPlugin(runtime: Runtime, check: FieldCheck, bypassNames: ReadonlySet<string>): ApolloServerPlugin<any> {
   return {
     async serverWillStart({ schema }) {
       if (schema) assertTransformed(schema, bypassNames);

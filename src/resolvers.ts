@@ -2,6 +2,8 @@ import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import { requestOf } from './context';
 import { VisitorPassError } from './errors';
 import type { Resolvers } from './generated/graphql';
+import { guestExpiresAt } from './guests/guest-expiry';
+import type { createConvertVisitor } from './operations/convert';
 import { endVisitorSession } from './operations/end-session';
 import { inviteVisitor } from './operations/invite';
 import { canManage, findManagedPass } from './operations/manage';
@@ -13,7 +15,8 @@ import type { Runtime } from './runtime';
 const MAX_VISITS = 500;
 
 /** Resolvers for schema/visitor-pass.graphql. */
-export function createResolvers(runtime: Runtime, passes: VisitorPasses): Resolvers {
+export function createResolvers(runtime: Runtime, passes: VisitorPasses, convertVisitor: ReturnType<typeof createConvertVisitor>): Resolvers {
+  const { guests } = runtime.options;
   return {
     DateTime: DateTimeResolver,
     JSON: JSONResolver,
@@ -34,11 +37,13 @@ export function createResolvers(runtime: Runtime, passes: VisitorPasses): Resolv
       endVisitorSession: (_source, { deactivate }, context) => endVisitorSession(runtime, passes, context, { deactivate }),
       revokeVisitorPass: (_source, { id }, context) => revokeVisitorPass(runtime, context, id),
       reissueVisitorPass: (_source, { id, expiresIn }, context) => reissueVisitorPass(runtime, context, id, expiresIn),
+      convertVisitor: (_source, { input }, context) => convertVisitor(context, input),
     },
     Visitor: {
       kind: (visitor) => visitor.kind,
       fullName: (visitor) => visitor.fullName,
-      isValid: (visitor) => visitor.isValidAt(),
+      expiresAt: (visitor) => (visitor.kind === 'GUEST' ? guestExpiresAt(visitor, guests) : visitor.expiresAt),
+      isValid: (visitor) => (visitor.kind === 'GUEST' ? visitor.isActive && guestExpiresAt(visitor, guests) > new Date() : visitor.isValidAt()),
       async visits(visitor, { limit }, context) {
         if (!(await canManage(runtime, context, visitor))) {
           throw new VisitorPassError('INVITE_FORBIDDEN', "Only the pass's inviter may see its visits.");

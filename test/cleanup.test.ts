@@ -67,7 +67,7 @@ describe.each(dialects)('cleanup of stale visitor passes (%s)', (dialect) => {
 
     const result = await pass.cleanup({ olderThanSeconds: 30 * DAY });
 
-    expect(result).toEqual({ passes: 3, logs: 6 });
+    expect(result).toEqual({ passes: 3, guests: 0, logs: 6 });
     expect(await remainingEmails()).toEqual([
       'deactivated-now@example.com',
       'expired-10d@example.com',
@@ -88,7 +88,7 @@ describe.each(dialects)('cleanup of stale visitor passes (%s)', (dialect) => {
     const result = await pass.cleanup({ olderThanSeconds: 7 * DAY });
 
     // Also: expired 10 days ago, revoked 10 days ago, and the expired one last seen 10 days ago.
-    expect(result).toEqual({ passes: 6, logs: 12 });
+    expect(result).toEqual({ passes: 6, guests: 0, logs: 12 });
     expect(await remainingEmails()).toEqual([
       'deactivated-now@example.com',
       'fresh@example.com',
@@ -103,7 +103,7 @@ describe.each(dialects)('cleanup of stale visitor passes (%s)', (dialect) => {
 
     const counted = await pass.cleanup({ olderThanSeconds: 30 * DAY, dryRun: true });
 
-    expect(counted).toEqual({ passes: 3, logs: 6 });
+    expect(counted).toEqual({ passes: 3, guests: 0, logs: 6 });
     expect(await pass.models.Visitor.count()).toBe(11);
     expect(await pass.models.VisitorLog.count()).toBe(22);
     expect(await pass.cleanup({ olderThanSeconds: 30 * DAY })).toEqual(counted);
@@ -120,7 +120,7 @@ describe.each(dialects)('cleanup of stale visitor passes (%s)', (dialect) => {
       onProgress: (step) => progress.push(step),
     });
 
-    expect(result).toEqual({ passes: 7, logs: 7 });
+    expect(result).toEqual({ passes: 7, guests: 0, logs: 7 });
     expect(progress).toEqual([
       { done: 0, total: 7 },
       { done: 2, total: 7 },
@@ -135,7 +135,7 @@ describe.each(dialects)('cleanup of stale visitor passes (%s)', (dialect) => {
   test('nothing stale: nothing deleted', async () => {
     await passWith('fresh@example.com');
 
-    expect(await pass.cleanup({ olderThanSeconds: 30 * DAY })).toEqual({ passes: 0, logs: 0 });
+    expect(await pass.cleanup({ olderThanSeconds: 30 * DAY })).toEqual({ passes: 0, guests: 0, logs: 0 });
     expect(await pass.models.Visitor.count()).toBe(1);
   });
 

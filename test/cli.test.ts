@@ -363,7 +363,7 @@ describe.each(dialects)('visitor-pass commands against a database (%s)', (dialec
       const { code, stdout, stderr } = await cli(['cleanup', '--older-than', '30d', '--dry-run'], env);
       expect(code).toBe(0);
       expect(stderr).toBe('');
-      expect(stdout).toBe('Would delete 3 visitor passes and 3 log rows (dry run: nothing was deleted).\n');
+      expect(stdout).toBe('Would delete 3 visitor passes, 0 guests and 3 log rows (dry run: nothing was deleted).\n');
       expect(await pass.models.Visitor.count()).toBe(4);
       expect(await pass.models.VisitorLog.count()).toBe(5);
     });
@@ -372,20 +372,20 @@ describe.each(dialects)('visitor-pass commands against a database (%s)', (dialec
       const { stale, fresh } = await seed();
       const { code, stdout, stderr } = await cli(['cleanup', '--older-than', '30d', '--batch-size', '2'], env);
       expect(code).toBe(0);
-      expect(stdout).toBe('Deleted 3 visitor passes and 3 log rows.\n');
+      expect(stdout).toBe('Deleted 3 visitor passes, 0 guests and 3 log rows.\n');
       expect(stderr).toBe(''); // not a terminal: no progress bar
       expect((await pass.models.Visitor.findAll()).map((visitor) => visitor.id)).toEqual([fresh]);
       expect(await pass.models.VisitorLog.count({ where: { visitorId: stale } })).toBe(0);
       expect(await pass.models.VisitorLog.count({ where: { visitorId: fresh } })).toBe(2);
 
-      expect((await cli(['cleanup', '--older-than', '30d'], env)).stdout).toBe('Deleted 0 visitor passes and 0 log rows.\n');
+      expect((await cli(['cleanup', '--older-than', '30d'], env)).stdout).toBe('Deleted 0 visitor passes, 0 guests and 0 log rows.\n');
     });
 
     test('on a terminal, a progress bar on stderr; the counts still on stdout', async () => {
       await seed();
       const { code, stdout, stderr } = await cli(['cleanup', '--older-than', '30d', '--batch-size', '1'], env, { isTTY: true });
       expect(code).toBe(0);
-      expect(stdout).toBe('Deleted 3 visitor passes and 3 log rows.\n');
+      expect(stdout).toBe('Deleted 3 visitor passes, 0 guests and 3 log rows.\n');
       expect(stderr).toContain('Deleting visitor passes');
       expect(stderr).toContain('3/3');
     });
@@ -405,7 +405,7 @@ describe.each(dialects)('visitor-pass commands against a database (%s)', (dialec
       const { code, stdout } = await cli(['cleanup', '--older-than', duration], env);
 
       expect(code).toBe(0);
-      expect(stdout).toBe('Deleted 1 visitor pass and 0 log rows.\n');
+      expect(stdout).toBe('Deleted 1 visitor pass, 0 guests and 0 log rows.\n');
       expect((await pass.models.Visitor.findAll()).map((visitor) => visitor.id)).toEqual([under.id]);
     });
   });

@@ -57,7 +57,7 @@ describe('pass.transform leaves unguarded resolvers alone', () => {
         at: `${type}.${field}`,
         same: true,
       });
-      expect(after.extensions.visitorPassRule).toBeUndefined();
+      expect(after.extensions.visitorPassRules).toBeUndefined();
     }
   });
 
@@ -67,12 +67,12 @@ describe('pass.transform leaves unguarded resolvers alone', () => {
     expect(fieldOf(transformed, 'Document', 'title').resolve).toBeDefined();
   });
 
-  test('guarded fields are wrapped and carry their rule in extensions.visitorPassRule', () => {
+  test('guarded fields are wrapped and carry their rules in extensions.visitorPassRules', () => {
     for (const [at, rule] of Object.entries(guarded)) {
       const [type, field] = at.split('.');
       const before = fieldOf(original, type, field);
       const after = fieldOf(transformed, type, field);
-      expect({ at, rule: after.extensions.visitorPassRule }).toEqual({ at, rule });
+      expect({ at, rules: after.extensions.visitorPassRules }).toEqual({ at, rules: { visitor: rule, allowGuest: false, registeredUser: false } });
       if (type === 'Subscription') expect(after.subscribe).not.toBe(before.subscribe);
       else expect(typeof after.resolve === 'function' && after.resolve !== before.resolve).toBe(true);
     }
@@ -83,6 +83,6 @@ describe('pass.transform leaves unguarded resolvers alone', () => {
       const [type, field] = at.split('.');
       expect(fieldOf(original, type, field).resolve === resolve).toBe(true);
     }
-    expect(fieldOf(original, 'Query', 'secret').extensions.visitorPassRule).toBeUndefined();
+    expect(fieldOf(original, 'Query', 'secret').extensions.visitorPassRules).toBeUndefined();
   });
 });

@@ -1,12 +1,14 @@
 import { Option, type Command } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
-import { cleanupVisitorPasses, DEFAULT_CLEANUP_BATCH_SIZE, type CleanupProgress } from '../data/cleanup';
+import { cleanupVisitorPasses, DEFAULT_CLEANUP_BATCH_SIZE, DEFAULT_GUEST_LIFETIME, type CleanupProgress } from '../data/cleanup';
 import { parseBatchSize, parseDuration } from './arguments';
 import { withDatabase } from './database';
 import { writeLine, type CliIo } from './io';
 
 interface CleanupCommandOptions {
   olderThan: number;
+  guestMaxAge: number;
+  guestExpireFrom: 'lastSeen' | 'created';
   dryRun?: boolean;
   batchSize: number;
 }
@@ -42,12 +44,20 @@ export function addCleanupCommand(program: Command, io: CliIo): void {
   program
     .command('cleanup')
     .description(
-      'Delete visitor passes that have been expired or inactive, and unseen, for longer than a duration, together with their logs.',
+      'Delete visitor passes that have been expired or inactive, and unseen, for longer than a duration, and expired guests, together with their logs.',
     )
     .addOption(
       new Option('--older-than <duration>', 'how long a pass must have been expired or inactive, and unseen: 30d, 12h, 45m, 90s, 2w')
         .argParser(parseDuration)
         .makeOptionMandatory(),
+    )
+    .addOption(
+      new Option('--guest-max-age <duration>', "how long a guest lasts: the app's guests.maxAge").argParser(parseDuration).default(DEFAULT_GUEST_LIFETIME.maxAge, '30d'),
+    )
+    .addOption(
+      new Option('--guest-expire-from <from>', "what a guest's age counts from: the app's guests.expireFrom")
+        .choices(['lastSeen', 'created'])
+        .default(DEFAULT_GUEST_LIFETIME.expireFrom),
     )
     .option('--dry-run', 'count what would be deleted, delete nothing')
     .addOption(
@@ -59,12 +69,14 @@ export function addCleanupCommand(program: Command, io: CliIo): void {
       const deleted = await withDatabase(io, ({ models }) =>
         cleanupVisitorPasses(models, {
           olderThanSeconds: options.olderThan,
+          guests: { maxAge: options.guestMaxAge, expireFrom: options.guestExpireFrom },
           dryRun: options.dryRun,
           batchSize: options.batchSize,
           onProgress: bar?.onProgress,
         }),
       ).finally(() => bar?.stop());
-      const what = `${count(deleted.passes, 'visitor pass', 'visitor passes')} and ${count(deleted.logs, 'log row', 'log rows')}`;
+      const passes = count(deleted.passes, 'visitor pass', 'visitor passes');
+      const what = `${passes}, ${count(deleted.guests, 'guest', 'guests')} and ${count(deleted.logs, 'log row', 'log rows')}`;
       writeLine(io.stdout, options.dryRun ? `Would delete ${what} (dry run: nothing was deleted).` : `Deleted ${what}.`);
     });
 }

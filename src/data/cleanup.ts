@@ -1,5 +1,6 @@
 import { Op, type WhereOptions } from 'sequelize';
 import { VisitorPassOptionsError } from '../errors';
+import { expiredGuestsWhere, type GuestLifetime } from '../guests/guest-expiry';
 import type { Visitor, VisitorPassModels } from './models';
 
 export interface CleanupProgress {
@@ -18,43 +19,60 @@ export interface CleanupOptions {
   batchSize?: number;
   /** Called after each batch. */
   onProgress?: (progress: CleanupProgress) => void;
+  /** How long guests last (`guests.maxAge`, `guests.expireFrom`). Default 30 days from the last request. */
+  guests?: GuestLifetime;
+  /** Awaited with each batch before it is deleted; a rejection stops the cleanup with that batch kept. */
+  beforeDelete?: (visitors: Visitor[]) => Promise<void>;
 }
 
 export interface CleanupResult {
-  /** Visitor passes deleted (or that would be, with `dryRun`). */
+  /** Invited visitor passes deleted (or that would be, with `dryRun`). */
   passes: number;
+  /** Guests deleted (or that would be), converted ones included. */
+  guests: number;
   /** Their VisitorLog rows deleted (or that would be). */
   logs: number;
 }
+
+export const DEFAULT_GUEST_LIFETIME: GuestLifetime = { maxAge: 30 * 24 * 3600, expireFrom: 'lastSeen' };
 
 export const DEFAULT_CLEANUP_BATCH_SIZE = 500;
 
 /**
  * Passes expired, or deactivated, before `cutoff`, and not seen since.
  * Inactive passes without `revokedAt` (deactivated some other way) count from
- * their last change, which is never earlier than the deactivation.
+ * their last change, which is never earlier than the deactivation. Guests
+ * go as soon as they expire: their lifetime already is their retention.
  */
-function stalePassesWhere(cutoff: Date): WhereOptions<Visitor> {
+function stalePassesWhere(cutoff: Date, guests: GuestLifetime, now: Date): WhereOptions<Visitor> {
   return {
-    [Op.and]: [
+    [Op.or]: [
       {
-        [Op.or]: [
-          { expiresAt: { [Op.lt]: cutoff } },
-          { isActive: false, revokedAt: { [Op.lt]: cutoff } },
-          { isActive: false, revokedAt: null, updatedAt: { [Op.lt]: cutoff } },
+        [Op.and]: [
+          {
+            [Op.or]: [
+              { expiresAt: { [Op.lt]: cutoff } },
+              { isActive: false, revokedAt: { [Op.lt]: cutoff } },
+              { isActive: false, revokedAt: null, updatedAt: { [Op.lt]: cutoff } },
+            ],
+          },
+          { [Op.or]: [{ lastSeenAt: null }, { lastSeenAt: { [Op.lt]: cutoff } }] },
         ],
       },
-      { [Op.or]: [{ lastSeenAt: null }, { lastSeenAt: { [Op.lt]: cutoff } }] },
+      expiredGuestsWhere(guests, now),
     ],
   };
 }
 
-function checkCleanupOptions({ olderThanSeconds, batchSize }: CleanupOptions): void {
+function checkCleanupOptions({ olderThanSeconds, batchSize, guests }: CleanupOptions): void {
   if (typeof olderThanSeconds !== 'number' || !Number.isFinite(olderThanSeconds) || olderThanSeconds < 0) {
     throw new VisitorPassOptionsError('cleanup option `olderThanSeconds` must be a non-negative number of seconds.');
   }
   if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1)) {
     throw new VisitorPassOptionsError('cleanup option `batchSize` must be a whole number of at least 1.');
+  }
+  if (guests && (!(guests.maxAge > 0) || !['lastSeen', 'created'].includes(guests.expireFrom))) {
+    throw new VisitorPassOptionsError('cleanup option `guests` needs a positive `maxAge` and `expireFrom` "lastSeen" or "created".');
   }
 }
 
@@ -65,25 +83,35 @@ function checkCleanupOptions({ olderThanSeconds, batchSize }: CleanupOptions): v
  */
 export async function cleanupVisitorPasses(models: VisitorPassModels, options: CleanupOptions): Promise<CleanupResult> {
   checkCleanupOptions(options);
-  const { olderThanSeconds, dryRun = false, batchSize = DEFAULT_CLEANUP_BATCH_SIZE, onProgress } = options;
-  const where = stalePassesWhere(new Date(Date.now() - olderThanSeconds * 1000));
+  const { olderThanSeconds, dryRun = false, batchSize = DEFAULT_CLEANUP_BATCH_SIZE, onProgress, beforeDelete } = options;
+  const now = new Date();
+  const where = stalePassesWhere(new Date(now.getTime() - olderThanSeconds * 1000), options.guests ?? DEFAULT_GUEST_LIFETIME, now);
   const { Visitor, VisitorLog } = models;
 
-  const total = await Visitor.count({ where });
   if (dryRun) {
+    const guests = await Visitor.count({ where: { [Op.and]: [where, { kind: 'GUEST' }] } });
     const logs = await VisitorLog.count({ include: [{ model: Visitor, as: 'visitor', where, attributes: [], required: true }] });
-    return { passes: total, logs };
+    return { passes: (await Visitor.count({ where })) - guests, guests, logs };
   }
 
-  const deleted: CleanupResult = { passes: 0, logs: 0 };
+  const total = await Visitor.count({ where });
+  const deleted: CleanupResult = { passes: 0, guests: 0, logs: 0 };
+  const done = () => deleted.passes + deleted.guests;
   onProgress?.({ done: 0, total });
   for (;;) {
-    const batch = await Visitor.findAll({ attributes: ['id'], where, limit: batchSize, raw: true });
+    // Whole rows only when a listener wants them; ids and kinds otherwise.
+    const batch = beforeDelete
+      ? await Visitor.findAll({ where, limit: batchSize })
+      : await Visitor.findAll({ attributes: ['id', 'kind'], where, limit: batchSize, raw: true });
     if (batch.length === 0) break;
+    await beforeDelete?.(batch as Visitor[]);
     const ids = batch.map((visitor) => visitor.id);
+    const guests = batch.filter((visitor) => visitor.kind === 'GUEST').length;
     deleted.logs += await VisitorLog.destroy({ where: { visitorId: ids } });
-    deleted.passes += await Visitor.destroy({ where: { id: ids } });
-    onProgress?.({ done: deleted.passes, total: Math.max(total, deleted.passes) });
+    const gone = await Visitor.destroy({ where: { id: ids } });
+    deleted.guests += Math.min(guests, gone);
+    deleted.passes += gone - Math.min(guests, gone);
+    onProgress?.({ done: done(), total: Math.max(total, done()) });
   }
   return deleted;
 }

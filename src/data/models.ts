@@ -22,6 +22,13 @@ export class Visitor extends Model<InferAttributes<Visitor, { omit: 'fullName' }
   declare redeemedAt: Date | null;
   declare lastSeenAt: Date | null;
   declare revokedAt: Date | null;
+  /** A guest's generated name, unique among guests. */
+  declare guestName: CreationOptional<string | null>;
+  /** The client address (IPv6: its /56) a guest was created from, for the per-address limit. */
+  declare createdFrom: CreationOptional<string | null>;
+  /** The host user this visitor became (`convertVisitor`) or logged in as (`mergeVisitorInto`). */
+  declare convertedUserId: CreationOptional<string | null>;
+  declare convertedAt: CreationOptional<Date | null>;
   declare createdAt: CreationOptional<Date>;
   declare updatedAt: CreationOptional<Date>;
 
@@ -50,7 +57,7 @@ export class Visitor extends Model<InferAttributes<Visitor, { omit: 'fullName' }
   }
 }
 
-/** One thing that happened to a pass: REDEEMED, ACCESS, DENIED, ENDED, REVOKED, REISSUED. */
+/** One thing that happened to a pass: REDEEMED, ACCESS, DENIED, ENDED, REVOKED, REISSUED, CREATED, CONVERTED, MERGED. */
 export class VisitorLog extends Model<InferAttributes<VisitorLog>, InferCreationAttributes<VisitorLog>> {
   declare id: CreationOptional<number>;
   declare visitorId: string;
@@ -100,6 +107,10 @@ function visitorAttributes() {
     redeemedAt: { type: DataTypes.DATE(3), allowNull: true },
     lastSeenAt: { type: DataTypes.DATE(3), allowNull: true },
     revokedAt: { type: DataTypes.DATE(3), allowNull: true },
+    guestName: { type: DataTypes.STRING(150), allowNull: true, unique: true },
+    createdFrom: { type: DataTypes.STRING(64), allowNull: true },
+    convertedUserId: { type: DataTypes.STRING(191), allowNull: true },
+    convertedAt: { type: DataTypes.DATE(3), allowNull: true },
     createdAt: { type: DataTypes.DATE(3), allowNull: false },
     updatedAt: { type: DataTypes.DATE(3), allowNull: false },
   };

@@ -9,8 +9,9 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
-import type { VisitorCheck, Verdict } from './visitor-check';
-import { RULE_EXTENSION, type VisitorRule } from './visitor-rule';
+import type { FieldCheck } from './field-check';
+import { RULES_EXTENSION, type FieldRules } from './field-rules';
+import type { Verdict } from './visitor-check';
 
 /** The root field names an operation will execute, honouring @skip/@include and fragments. */
 function rootFieldNames(
@@ -33,8 +34,9 @@ function rootFieldNames(
 }
 
 /**
- * Checks every guarded root field of a mutation before any resolver runs:
- * the first denial refuses the whole operation, so nothing half-runs.
+ * Checks every guarded root field of a mutation before any resolver runs
+ * (creating the guest an @allowGuest field needs): the first denial refuses
+ * the whole operation, so nothing half-runs.
  */
 export async function guardMutation(
   schema: GraphQLSchema,
@@ -42,7 +44,7 @@ export async function guardMutation(
   operation: OperationDefinitionNode,
   variables: Record<string, unknown>,
   context: unknown,
-  check: VisitorCheck,
+  check: FieldCheck,
 ): Promise<Verdict> {
   const mutationType = schema.getMutationType();
   if (operation.operation !== 'mutation' || !mutationType) return null;
@@ -52,9 +54,9 @@ export async function guardMutation(
   }
   const fields = mutationType.getFields();
   for (const name of rootFieldNames(operation.selectionSet, fragments, variables)) {
-    const rule = fields[name]?.extensions?.[RULE_EXTENSION] as VisitorRule | undefined;
-    if (!rule) continue;
-    const verdict = await check(context, rule);
+    const rules = fields[name]?.extensions?.[RULES_EXTENSION] as FieldRules | undefined;
+    if (!rules) continue;
+    const verdict = await check(context, rules);
     if (verdict) return verdict;
   }
   return null;

@@ -1,11 +1,12 @@
+import type { GraphQLError } from 'graphql';
 import type { Bypasses } from '../bypasses';
 import { requestOf } from '../context';
 import { VisitorPassError } from '../errors';
 import { isThenable } from '../fail-closed';
 import type { VisitorRule } from './visitor-rule';
 
-/** null: allowed. An error: denied with that code. */
-export type Verdict = VisitorPassError | null;
+/** null: allowed. An error: denied with that error (its code). */
+export type Verdict = GraphQLError | null;
 
 /**
  * Decides one rule for one request. Synchronous unless a bypass is async;

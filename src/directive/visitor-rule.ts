@@ -1,5 +1,5 @@
 import { getDirective } from '@graphql-tools/utils';
-import { isInterfaceType, isObjectType, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
+import type { GraphQLObjectType, GraphQLSchema } from 'graphql';
 
 /** What `@visitor(scope:, bypass:)` asks of a caller. */
 export interface VisitorRule {
@@ -8,8 +8,6 @@ export interface VisitorRule {
 }
 
 export const VISITOR_DIRECTIVE = 'visitor';
-/** The key under which a guarded field's rule is kept in its `extensions`. */
-export const RULE_EXTENSION = 'visitorPassRule';
 
 type DirectiveHolder = Parameters<typeof getDirective>[1];
 
@@ -57,15 +55,4 @@ export function ruleForField(
     if (rule) return rule;
   }
   return null;
-}
-
-/** Checks every use of @visitor, including on interfaces and types nothing maps, so mistakes fail at start-up. */
-export function validateRules(schema: GraphQLSchema, bypassNames: ReadonlySet<string>): void {
-  for (const type of Object.values(schema.getTypeMap())) {
-    if (type.name.startsWith('__') || !(isObjectType(type) || isInterfaceType(type))) continue;
-    readRule(schema, type, type.name, bypassNames);
-    for (const [name, field] of Object.entries(type.getFields())) {
-      readRule(schema, field, `${type.name}.${name}`, bypassNames);
-    }
-  }
 }

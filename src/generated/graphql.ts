@@ -10,6 +10,7 @@ export type MakeOptional<T, K extends keyof T> = Omit<T, K> & { [SubKey in K]?: 
 export type MakeMaybe<T, K extends keyof T> = Omit<T, K> & { [SubKey in K]: Maybe<T[SubKey]> };
 export type MakeEmpty<T extends { [key: string]: unknown }, K extends keyof T> = { [_ in K]?: never };
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
@@ -24,6 +25,14 @@ export type Scalars = {
    */
   DateTime: { input: Date; output: Date; }
   JSON: { input: unknown; output: unknown; }
+};
+
+export type ConvertVisitorResult = {
+  __typename?: 'ConvertVisitorResult';
+  /** The new account's id, from the host's guests.convert hook. */
+  userId: Scalars['ID']['output'];
+  /** The pass, now inactive, with convertedUserId set. */
+  visitor: Visitor;
 };
 
 export type InviteVisitorInput = {
@@ -44,6 +53,12 @@ export type InviteVisitorInput = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /**
+   * Turns the calling visitor or guest into a registered user: the host's
+   * guests.convert hook checks the input and creates the account; the pass ends
+   * and the person stays signed in. What they did is kept by the host.
+   */
+  convertVisitor: ConvertVisitorResult;
   /** Ends the caller's visitor session; with deactivate, the pass stops working everywhere. */
   endVisitorSession: Scalars['Boolean']['output'];
   inviteVisitor: VisitorInvitation;
@@ -51,6 +66,11 @@ export type Mutation = {
   /** A new token; the old one stops working. */
   reissueVisitorPass: VisitorInvitation;
   revokeVisitorPass: Visitor;
+};
+
+
+export type MutationConvertVisitorArgs = {
+  input?: InputMaybe<Scalars['JSON']['input']>;
 };
 
 
@@ -92,12 +112,16 @@ export type QueryVisitorPassArgs = {
   id: Scalars['ID']['input'];
 };
 
+/** A visitor: invited by link (INVITED) or created on the spot for an anonymous caller (GUEST). */
 export type Visitor = {
   __typename?: 'Visitor';
   context?: Maybe<Scalars['JSON']['output']>;
+  convertedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The host user this visitor signed up as (convertVisitor) or logged in as. */
+  convertedUserId?: Maybe<Scalars['ID']['output']>;
   createdAt: Scalars['DateTime']['output'];
   email?: Maybe<Scalars['String']['output']>;
-  /** Until when the link can be redeemed. */
+  /** Until when the link can be redeemed; for a guest, until when the guest lasts. */
   expiresAt?: Maybe<Scalars['DateTime']['output']>;
   firstName: Scalars['String']['output'];
   fullName: Scalars['String']['output'];
@@ -118,6 +142,7 @@ export type Visitor = {
 };
 
 
+/** A visitor: invited by link (INVITED) or created on the spot for an anonymous caller (GUEST). */
 export type VisitorVisitsArgs = {
   limit?: InputMaybe<Scalars['Int']['input']>;
 };
@@ -138,7 +163,7 @@ export type VisitorKind =
 export type VisitorLog = {
   __typename?: 'VisitorLog';
   createdAt: Scalars['DateTime']['output'];
-  /** REDEEMED, ACCESS, DENIED, ENDED, REVOKED, REISSUED */
+  /** REDEEMED, ACCESS, DENIED, ENDED, REVOKED, REISSUED, CREATED, CONVERTED, MERGED */
   event: Scalars['String']['output'];
   httpMethod?: Maybe<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
@@ -227,6 +252,7 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  ConvertVisitorResult: ResolverTypeWrapper<Omit<ConvertVisitorResult, 'visitor'> & { visitor: ResolversTypes['Visitor'] }>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
@@ -244,6 +270,7 @@ export type ResolversTypes = {
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
   Boolean: Scalars['Boolean']['output'];
+  ConvertVisitorResult: Omit<ConvertVisitorResult, 'visitor'> & { visitor: ResolversParentTypes['Visitor'] };
   DateTime: Scalars['DateTime']['output'];
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
@@ -257,12 +284,25 @@ export type ResolversParentTypes = {
   VisitorLog: VisitorLogModel;
 };
 
+export type AllowGuestDirectiveArgs = { };
+
+export type AllowGuestDirectiveResolver<Result, Parent, ContextType = HostContext, Args = AllowGuestDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type RegisteredUserDirectiveArgs = { };
+
+export type RegisteredUserDirectiveResolver<Result, Parent, ContextType = HostContext, Args = RegisteredUserDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
 export type VisitorDirectiveArgs = {
   bypass?: Maybe<Scalars['String']['input']>;
   scope: Scalars['String']['input'];
 };
 
 export type VisitorDirectiveResolver<Result, Parent, ContextType = HostContext, Args = VisitorDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type ConvertVisitorResultResolvers<ContextType = HostContext, ParentType extends ResolversParentTypes['ConvertVisitorResult'] = ResolversParentTypes['ConvertVisitorResult']> = {
+  userId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  visitor?: Resolver<ResolversTypes['Visitor'], ParentType, ContextType>;
+};
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
@@ -273,6 +313,7 @@ export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes
 }
 
 export type MutationResolvers<ContextType = HostContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  convertVisitor?: Resolver<ResolversTypes['ConvertVisitorResult'], ParentType, ContextType, Partial<MutationConvertVisitorArgs>>;
   endVisitorSession?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationEndVisitorSessionArgs, 'deactivate'>>;
   inviteVisitor?: Resolver<ResolversTypes['VisitorInvitation'], ParentType, ContextType, RequireFields<MutationInviteVisitorArgs, 'input'>>;
   redeemVisitorPass?: Resolver<ResolversTypes['Visitor'], ParentType, ContextType, RequireFields<MutationRedeemVisitorPassArgs, 'token'>>;
@@ -287,6 +328,8 @@ export type QueryResolvers<ContextType = HostContext, ParentType extends Resolve
 
 export type VisitorResolvers<ContextType = HostContext, ParentType extends ResolversParentTypes['Visitor'] = ResolversParentTypes['Visitor']> = {
   context?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
+  convertedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  convertedUserId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
@@ -325,6 +368,7 @@ export type VisitorLogResolvers<ContextType = HostContext, ParentType extends Re
 };
 
 export type Resolvers<ContextType = HostContext> = {
+  ConvertVisitorResult?: ConvertVisitorResultResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   JSON?: GraphQLScalarType;
   Mutation?: MutationResolvers<ContextType>;
@@ -335,5 +379,7 @@ export type Resolvers<ContextType = HostContext> = {
 };
 
 export type DirectiveResolvers<ContextType = HostContext> = {
+  allowGuest?: AllowGuestDirectiveResolver<any, any, ContextType>;
+  registeredUser?: RegisteredUserDirectiveResolver<any, any, ContextType>;
   visitor?: VisitorDirectiveResolver<any, any, ContextType>;
 };

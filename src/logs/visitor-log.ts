@@ -1,7 +1,7 @@
 import type { VisitorPassModels } from '../data/models';
 import { NO_REQUEST, type RequestFacts } from './request-facts';
 
-export type VisitorLogEvent = 'REDEEMED' | 'ACCESS' | 'DENIED' | 'ENDED' | 'REVOKED' | 'REISSUED';
+export type VisitorLogEvent = 'REDEEMED' | 'ACCESS' | 'DENIED' | 'ENDED' | 'REVOKED' | 'REISSUED' | 'CREATED' | 'CONVERTED' | 'MERGED';
 
 export interface VisitorLogDetails {
   /** What the request tells, token already stripped; none for work without a request (the CLI). */

@@ -17,7 +17,11 @@ export interface VisitorRequestState {
   sessionError: VisitorPassError | null;
   /** The token on this request was redeemed. */
   redeemed: boolean;
+  /** The host's `getUser(req)` found a logged-in user. */
+  hostUser: boolean;
 }
+
+type FoundVisitor = Omit<VisitorRequestState, 'hostUser'>;
 
 /**
  * The request pass (a token in the query string) and the session pass (a
@@ -33,7 +37,7 @@ export class VisitorPasses {
     assertSession(req);
     let state = this.states.get(req);
     if (!state) {
-      state = this.run(req);
+      state = Promise.all([this.run(req), this.hasHostUser(req)]).then(([found, hostUser]) => ({ ...found, hostUser }));
       this.states.set(req, state);
     }
     return state;
@@ -43,10 +47,19 @@ export class VisitorPasses {
   async redeem(req: Request, token: string): Promise<Visitor> {
     assertSession(req);
     const visitor = await redeemToken(this.runtime, token, req);
+    await this.stash(req, visitor, visitor.sessionExpiry);
+    return visitor;
+  }
+
+  /**
+   * Makes `visitor` this session's caller: a new session id (against
+   * fixation), the stash, and a cookie lasting `lifetimeSeconds` unless a
+   * logged-in host user keeps the lifetime the host set.
+   */
+  async stash(req: Request, visitor: Visitor, lifetimeSeconds: number): Promise<void> {
     await this.runtime.store(() => rotateSession(req));
     writeStash(req, this.runtime.options.sessionKey, { visitorId: visitor.id, redeemedAt: Date.now() });
-    if (!(await this.hasHostUser(req))) setSessionLifetime(req, visitor.sessionExpiry);
-    return visitor;
+    if (!(await this.hasHostUser(req))) setSessionLifetime(req, lifetimeSeconds);
   }
 
   /** Takes the visitor out of the session and rotates its id; other session data stays. */
@@ -56,7 +69,7 @@ export class VisitorPasses {
     await this.runtime.store(() => rotateSession(req));
   }
 
-  private async run(req: Request): Promise<VisitorRequestState> {
+  private async run(req: Request): Promise<FoundVisitor> {
     const tokens = readTokenParams(req.originalUrl ?? req.url, this.runtime.options.querystringKey);
     if (tokens.length === 0) return this.restore(req);
     // Previews and scanners open links before the person does: they must not spend a use.
@@ -72,13 +85,13 @@ export class VisitorPasses {
   }
 
   /** A refused token leaves a visitor already in the session as they were. */
-  private async refuse(req: Request, tokenError: VisitorPassError): Promise<VisitorRequestState> {
+  private async refuse(req: Request, tokenError: VisitorPassError): Promise<FoundVisitor> {
     return { ...(await this.restore(req)), tokenError };
   }
 
   /** One indexed query (by primary key) when the session holds a visitor, none otherwise. */
-  private async restore(req: Request): Promise<VisitorRequestState> {
-    const { sessionKey, maxSessionAge } = this.runtime.options;
+  private async restore(req: Request): Promise<FoundVisitor> {
+    const { sessionKey } = this.runtime.options;
     const stash = readStash(req, sessionKey);
     const none = { visitor: null, tokenError: null, sessionError: null, redeemed: false };
     if (!stash) return none;
@@ -89,7 +102,7 @@ export class VisitorPasses {
       if (error instanceof VisitorPassError) return { ...none, sessionError: error };
       throw error;
     }
-    const ending = sessionEnding(visitor, stash, maxSessionAge, new Date());
+    const ending = sessionEnding(visitor, stash, this.runtime.options, new Date());
     if (ending) {
       clearStash(req, sessionKey);
       return { ...none, sessionError: new VisitorPassError(ending) };

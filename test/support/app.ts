@@ -152,7 +152,8 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
   app.use(
     '/graphql',
     expressMiddleware(server, {
-      context: async ({ req, res }) => ({ user: (req as any).user, ...(await pass.context({ req, res })) }),
+      // `req` lets host hooks (e.g. `guests.login`) reach the session.
+      context: async ({ req, res }) => ({ user: (req as any).user, req, ...(await pass.context({ req, res })) }),
     }),
   );
 

@@ -1,10 +1,11 @@
 import { Umzug, SequelizeStorage } from 'umzug';
 import type { QueryInterface, Sequelize } from 'sequelize';
 import { createVisitorPassTables } from './0001-create-visitor-pass-tables';
+import { addGuests } from './0002-add-guests';
 import type { Migration } from './migration';
 
 /** In order, append-only. */
-export const migrations: Migration[] = [createVisitorPassTables];
+export const migrations: Migration[] = [createVisitorPassTables, addGuests];
 
 const MIGRATIONS_TABLE = 'visitor_pass_migrations';
 

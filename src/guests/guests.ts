@@ -1,0 +1,120 @@
+import { GraphQLError } from 'graphql';
+import { Op, UniqueConstraintError } from 'sequelize';
+import { requestOf, type VisitorPassRequest } from '../context';
+import type { Visitor } from '../data/models';
+import { VisitorPassError } from '../errors';
+import { failClosed } from '../fail-closed';
+import { KeyedQueue } from '../keyed-queue';
+import type { VisitorPasses } from '../request/visitor-passes';
+import type { Runtime } from '../runtime';
+import { clientAddressOf } from './client-address';
+import { generateGuestName, uuidGuestName, type GeneratedGuestName } from './guest-names';
+
+/** Names tried before falling back to a UUID name (a numbered name space can fill up). */
+const NAME_ATTEMPTS = 5;
+const HOUR = 3600 * 1000;
+
+/**
+ * `@allowGuest`: gives an anonymous caller a guest (a visitor of kind GUEST)
+ * on the spot, at most one per request, within the per-address limit.
+ */
+export class Guests {
+  private readonly pending = new WeakMap<VisitorPassRequest['state'], Promise<void>>();
+  private readonly perAddress = new KeyedQueue();
+
+  constructor(
+    private readonly runtime: Runtime,
+    private readonly passes: VisitorPasses,
+  ) {}
+
+  /**
+   * Nothing (synchronously) when the caller needs no guest: already a visitor
+   * or host user, a bot or preview, or guests are off. Otherwise a promise
+   * that settles once the context holds the new guest.
+   */
+  admit(context: any): void | Promise<void> {
+    if (context?.visitor) return;
+    const request = requestOf(context);
+    const { guests } = this.runtime.options;
+    if (!request || request.state.hostUser || !guests.enabled) return;
+    // A check that throws counts as a bot: no guest rather than an unbounded one.
+    if (failClosed(() => !guests.isBot(request.req)) !== true) return;
+    let pending = this.pending.get(request.state);
+    if (!pending) {
+      pending = this.create(context, request);
+      this.pending.set(request.state, pending);
+    }
+    return pending;
+  }
+
+  private async create(context: any, { req }: VisitorPassRequest): Promise<void> {
+    await this.verify(context);
+    const address = clientAddressOf(req);
+    const { maxPerAddressPerHour, maxAge } = this.runtime.options.guests;
+    // Counting and inserting one at a time per address keeps the limit exact within a process.
+    const guest = await this.perAddress.run(address ?? '', async () => {
+      if (maxPerAddressPerHour !== null && (await this.createdRecently(address)) >= maxPerAddressPerHour) {
+        throw new VisitorPassError('GUEST_RATE_LIMITED');
+      }
+      return this.insert(context, address);
+    });
+    await this.runtime.log(guest.id, 'CREATED', req);
+    await this.passes.stash(req, guest, maxAge);
+    context.visitor = guest;
+    context.isVisitor = true;
+    this.runtime.events.emit('guestCreated', { visitor: guest, request: req });
+  }
+
+  /** The host's `guests.verify` (e.g. a CAPTCHA): its own GraphQL errors pass through, anything else but `true` refuses. */
+  private async verify(context: unknown): Promise<void> {
+    const { verify } = this.runtime.options.guests;
+    if (!verify) return;
+    let answer: unknown;
+    try {
+      answer = await verify(context);
+    } catch (error) {
+      if (error instanceof GraphQLError) throw error;
+      answer = false;
+    }
+    if (answer !== true) throw new VisitorPassError('GUEST_VERIFICATION_FAILED');
+  }
+
+  private createdRecently(address: string | null): Promise<number> {
+    const since = new Date(Date.now() - HOUR);
+    return this.runtime.store(() =>
+      this.runtime.models.Visitor.count({ where: { kind: 'GUEST', createdFrom: address, createdAt: { [Op.gt]: since } } }),
+    );
+  }
+
+  /** Inserts the guest, trying new names while the generated one is taken. */
+  private async insert(context: unknown, address: string | null): Promise<Visitor> {
+    const { scope, nameGenerator, maxAge } = this.runtime.options.guests;
+    for (let attempt = 1; ; attempt++) {
+      const name: GeneratedGuestName = attempt > NAME_ATTEMPTS ? uuidGuestName() : await generateGuestName(nameGenerator, context);
+      const now = new Date();
+      const guest = await this.runtime.store(() =>
+        this.runtime.models.Visitor.create({
+          kind: 'GUEST',
+          ...name,
+          email: null,
+          scope,
+          context: null,
+          tokenHash: null,
+          invitedBy: null,
+          url: null,
+          expiresAt: null,
+          sessionExpiry: maxAge,
+          maxUses: null,
+          redeemedAt: now,
+          lastSeenAt: now,
+          revokedAt: null,
+          createdFrom: address,
+        }).catch((error: unknown) => {
+          if (error instanceof UniqueConstraintError) return null;
+          throw error;
+        }),
+      );
+      if (guest) return guest;
+    }
+  }
+}
