@@ -6,7 +6,8 @@ import type { VisitorPasses, VisitorRequestState } from './request/visitor-passe
 export const VISITOR_PASS = Symbol.for('graphql-visitor-pass');
 
 export interface VisitorPassRequest {
-  req: Request;
+  /** The HTTP request; none over a WebSocket (`pass.graphqlWs()`), where there is no session to change. */
+  req?: Request;
   res?: Response;
   state: VisitorRequestState;
 }
@@ -24,6 +25,12 @@ export type HostContext = VisitorPassContext & { user?: { id?: string | number }
 
 export function requestOf(context: unknown): VisitorPassRequest | undefined {
   return (context as Partial<VisitorPassContext> | undefined)?.[VISITOR_PASS];
+}
+
+/** The per-request piece when the operation came over HTTP, with a session to change; undefined over a WebSocket. */
+export function httpRequestOf(context: unknown): (VisitorPassRequest & { req: Request }) | undefined {
+  const request = requestOf(context);
+  return request?.req ? (request as VisitorPassRequest & { req: Request }) : undefined;
 }
 
 /**

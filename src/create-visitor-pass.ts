@@ -23,6 +23,12 @@ import { inviteVisitor, type VisitorInvitation } from './operations/invite';
 import { mergeVisitorInto } from './operations/merge';
 import { resolveOptions, type InviteVisitorInput, type VisitorPassOptions } from './options';
 import { createPlugin } from './plugin';
+import { createGraphqlWs, type GraphqlWsOptions, type GraphqlWsServerOptions } from './realtime/graphql-ws';
+import { OpenSockets } from './realtime/open-sockets';
+import { connectRedis } from './realtime/redis-connection';
+import { createTicketHandler } from './realtime/ticket-handler';
+import { MemoryTicketStore, RedisTicketStore } from './realtime/ticket-store';
+import { Tickets, type RealtimeCaller } from './realtime/tickets';
 import { VisitorPasses } from './request/visitor-passes';
 import { createResolvers } from './resolvers';
 import { createRuntime } from './runtime';
@@ -41,11 +47,17 @@ export interface VisitorPass<TContext = any> {
   plugin: ApolloServerPlugin<any>;
   /** Express middleware for GET links with the token in the query string. */
   linkHandler: (options?: LinkHandlerOptions) => RequestHandler;
+  /** Express middleware answering `POST tickets.path` (default `/visitor-pass/ticket`) with a realtime ticket as JSON. */
+  ticketHandler: () => RequestHandler;
+  /** `onConnect`, `onSubscribe`, `onClose` and `context` for graphql-ws's `useServer`: connections authenticate with a ticket. */
+  graphqlWs: (options?: GraphqlWsOptions) => GraphqlWsServerOptions;
+  /** For any async backend: `consume(ticket)` gives the ticket's caller once, or null. */
+  tickets: { consume: (ticket: unknown) => Promise<RealtimeCaller | null> };
   /** invited, redeemed, ended, revoked, reissued, denied, unavailable, guestCreated, converted, merged, expired. */
   events: VisitorPassEmitter;
   /** Creates or upgrades the tables (umzug migrations); returns the names it ran. */
   migrate: () => Promise<string[]>;
-  /** Writes queued access logs, then closes the database if this pass opened it. */
+  /** Closes open visitor sockets, writes queued access logs, closes Redis and the database if this pass opened them. */
   close: () => Promise<void>;
   /**
    * Deletes passes expired or deactivated (and unseen) for longer than
@@ -77,24 +89,36 @@ export function createVisitorPass<TContext = any>(options: VisitorPassOptions<TC
   const sequelize = resolved.sequelize ?? connectDatabase(resolved.databaseUrl);
   const models = defineModels(sequelize);
   const events = new VisitorPassEmitter();
-  const accessLog = new AccessLog(models, (error) => events.emit('unavailable', { error }));
+  const accessLog = new AccessLog(models, (error) => reportFailure(error));
   const bypasses = new Bypasses(resolved.bypass);
-  const runtime = createRuntime(resolved, models, events, accessLog, bypasses);
+  const reportFailure = (error: Error) => events.emit('unavailable', { error });
+  const ticketStore = resolved.tickets.redis
+    ? new RedisTicketStore(connectRedis(resolved.tickets.redis, reportFailure))
+    : new MemoryTicketStore();
+  const sockets = new OpenSockets(ticketStore, resolved.tickets.keyPrefix, events);
+  sockets.listen();
+  const runtime = createRuntime(resolved, models, events, accessLog, bypasses, sockets);
   const passes = new VisitorPasses(runtime);
   const guests = new Guests(runtime, passes);
   const check = createFieldCheck(createVisitorCheck(bypasses), guests, resolved);
+  const tickets = new Tickets(ticketStore, resolved.tickets, events, resolved.sessionKey);
 
   return {
     typeDefs: loadTypeDefs(),
-    resolvers: createResolvers(runtime, passes, createConvertVisitor(runtime, passes)),
+    resolvers: createResolvers(runtime, passes, createConvertVisitor(runtime, passes), tickets),
     transform: createTransform(check, bypasses.names),
     context: createContext(passes),
     plugin: createPlugin(runtime, check, bypasses.names),
     linkHandler: createLinkHandler(runtime, passes),
+    ticketHandler: createTicketHandler(runtime, passes, tickets),
+    graphqlWs: createGraphqlWs(runtime, tickets, sockets),
+    tickets: { consume: (ticket) => tickets.consume(ticket) },
     events,
     migrate: () => migrate(sequelize),
     async close() {
+      sockets.closeAll();
       await accessLog.flush();
+      await ticketStore.close();
       if (ownsDatabase) await sequelize.close();
     },
     cleanup: (cleanupOptions) =>

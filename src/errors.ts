@@ -17,6 +17,7 @@ export const VISITOR_PASS_ERRORS = {
   REGISTRATION_REQUIRED: { status: 403, message: 'Create an account to use this.' },
   LOGIN_REQUIRED: { status: 401, message: 'Log in to use this.' },
   NOT_A_VISITOR: { status: 400, message: 'Only a visitor or guest can do this.' },
+  REALTIME_TICKET_FORBIDDEN: { status: 401, message: 'Only a visitor or a logged-in user can get a realtime ticket.' },
 } as const;
 
 export type VisitorPassErrorCode = keyof typeof VISITOR_PASS_ERRORS;

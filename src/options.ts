@@ -57,6 +57,33 @@ export interface GuestOptions<TContext = any> {
   convertUrl?: string;
 }
 
+/** Where a Redis server is: host, port, database, password and timeouts. */
+export interface RedisConnectionOptions {
+  host?: string;
+  port?: number;
+  db?: number;
+  username?: string;
+  password?: string;
+  /** Milliseconds to wait for a connection. Default 2000. */
+  connectTimeout?: number;
+}
+
+/** A connected client of `redis` (node-redis 4+) or `ioredis`, owned by the host. */
+export type RedisClientLike = { sendCommand: (...args: any[]) => unknown; duplicate: () => unknown } | { call: (...args: any[]) => unknown; duplicate: () => unknown };
+
+export interface TicketOptions {
+  /** Seconds a ticket can be consumed. Default 10. */
+  ttlSeconds?: number;
+  /** Keep tickets in Redis (several instances): a URL, connection options, or a client of yours. Default: this process's memory. */
+  redis?: string | RedisConnectionOptions | RedisClientLike;
+  /** Prefix of every Redis key and channel. Default `visitor-pass:`. */
+  keyPrefix?: string;
+  /** Milliseconds a Redis command may take before the caller gets VISITOR_PASS_UNAVAILABLE. Default 2000. */
+  commandTimeout?: number;
+  /** Path of the JSON ticket endpoint `pass.ticketHandler()` serves. Default `/visitor-pass/ticket`. */
+  path?: string;
+}
+
 export interface VisitorPassOptions<TContext = any> {
   /** A Sequelize instance to keep the tables in. Takes precedence over `databaseUrl`. */
   sequelize?: Sequelize;
@@ -88,6 +115,8 @@ export interface VisitorPassOptions<TContext = any> {
   loginUrl?: string;
   /** Guests: anonymous callers given a visitor of kind GUEST by `@allowGuest`. */
   guests?: GuestOptions<TContext>;
+  /** Realtime tickets: single-use, short-lived, for WebSocket subscriptions and other async services. */
+  tickets?: TicketOptions;
 }
 
 type HostHooks = 'verify' | 'convert' | 'login' | 'convertUrl';
@@ -96,8 +125,11 @@ type HostHooks = 'verify' | 'convert' | 'login' | 'convertUrl';
 export type ResolvedGuestOptions = Required<Omit<GuestOptions, HostHooks>> & Pick<GuestOptions, HostHooks>;
 
 /** The options after defaults and environment fallbacks: only the truly optional stay optional. */
-export type ResolvedOptions = Required<Omit<VisitorPassOptions, 'sequelize' | 'isLinkPreview' | 'loginUrl' | 'guests'>> &
-  Pick<VisitorPassOptions, 'sequelize' | 'isLinkPreview' | 'loginUrl'> & { guests: ResolvedGuestOptions };
+/** Ticket options after defaults: Redis stays optional (memory otherwise). */
+export type ResolvedTicketOptions = Required<Omit<TicketOptions, 'redis'>> & Pick<TicketOptions, 'redis'>;
+
+export type ResolvedOptions = Required<Omit<VisitorPassOptions, 'sequelize' | 'isLinkPreview' | 'loginUrl' | 'guests' | 'tickets'>> &
+  Pick<VisitorPassOptions, 'sequelize' | 'isLinkPreview' | 'loginUrl'> & { guests: ResolvedGuestOptions; tickets: ResolvedTicketOptions };
 
 export const DEFAULT_DATABASE_URL = 'sqlite:visitor-pass.sqlite';
 
@@ -129,6 +161,35 @@ const guestsSchema = z.object({
   convertUrl: urlOrPath.optional(),
 });
 
+const milliseconds = z.number({ error: 'must be a number of milliseconds' }).int('must be a whole number').positive('must be more than 0');
+
+const isRedisClient = (value: unknown) =>
+  typeof value === 'object' && value !== null && typeof (value as { duplicate?: unknown }).duplicate === 'function';
+
+const ticketsSchema = z.object({
+  ttlSeconds: positiveSeconds,
+  redis: z
+    .union(
+      [
+        z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL'),
+        z.custom<RedisClientLike>(isRedisClient),
+        z.object({
+          host: z.string().min(1).optional(),
+          port: z.number().int().min(1).max(65535).optional(),
+          db: z.number().int().nonnegative().optional(),
+          username: z.string().optional(),
+          password: z.string().optional(),
+          connectTimeout: milliseconds.optional(),
+        }).strict(),
+      ],
+      { error: 'must be a redis:// URL, { host, port, db, password, connectTimeout } or a redis/ioredis client' },
+    )
+    .optional(),
+  keyPrefix: z.string().min(1, 'must not be empty'),
+  commandTimeout: milliseconds,
+  path: z.string().regex(/^\//, 'must be a path starting with "/"'),
+});
+
 const optionsSchema = z.object({
   sequelize: z.custom<Sequelize>((value) => value instanceof Sequelize, 'must be a Sequelize instance').optional(),
   databaseUrl: z.string().min(1, 'must not be empty'),
@@ -148,6 +209,7 @@ const optionsSchema = z.object({
   logAccess: z.boolean(),
   loginUrl: urlOrPath.optional(),
   guests: guestsSchema,
+  tickets: ticketsSchema,
 });
 
 function fromEnv(name: string, parse: (raw: string) => unknown = (raw) => raw): unknown {
@@ -185,8 +247,11 @@ export function resolveOptions(options: VisitorPassOptions): ResolvedOptions {
   if (options === null || typeof options !== 'object') {
     throw new VisitorPassOptionsError('createVisitorPass needs an options object (at least `linkBaseUrl`).');
   }
-  if (options.guests !== undefined && (options.guests === null || typeof options.guests !== 'object')) {
-    throw new VisitorPassOptionsError('option `guests` must be an object of guest options.');
+  for (const group of ['guests', 'tickets'] as const) {
+    const value = options[group];
+    if (value !== undefined && (value === null || typeof value !== 'object')) {
+      throw new VisitorPassOptionsError(`option \`${group}\` must be an object of ${group === 'guests' ? 'guest' : 'ticket'} options.`);
+    }
   }
   const input = {
     sequelize: options.sequelize,
@@ -204,6 +269,13 @@ export function resolveOptions(options: VisitorPassOptions): ResolvedOptions {
     logAccess: options.logAccess ?? true,
     loginUrl: options.loginUrl,
     guests: resolveGuestOptions(options.guests ?? {}, options.isLinkPreview),
+    tickets: {
+      ttlSeconds: options.tickets?.ttlSeconds ?? 10,
+      redis: options.tickets?.redis,
+      keyPrefix: options.tickets?.keyPrefix ?? 'visitor-pass:',
+      commandTimeout: options.tickets?.commandTimeout ?? 2000,
+      path: options.tickets?.path ?? '/visitor-pass/ticket',
+    },
   };
   const parsed = optionsSchema.safeParse(input);
   if (!parsed.success) {

@@ -83,7 +83,7 @@ export function createPlugin(runtime: Runtime, check: FieldCheck, bypassNames: R
           const request = requestOf(contextValue);
           if (request) announceEndedSession(response, request.state.sessionError?.code);
           const visitor = (contextValue as VisitorPassContext).visitor ?? request?.state.visitor;
-          if (!runtime.options.logAccess || !request || !visitor) return;
+          if (!runtime.options.logAccess || !request?.req || !visitor) return;
           runtime.accessLog.record({
             visitorId: visitor.id,
             reason: operationName ?? null,

@@ -1,5 +1,5 @@
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
-import { requestOf } from './context';
+import { httpRequestOf } from './context';
 import { VisitorPassError } from './errors';
 import type { Resolvers } from './generated/graphql';
 import { guestExpiresAt } from './guests/guest-expiry';
@@ -9,13 +9,19 @@ import { inviteVisitor } from './operations/invite';
 import { canManage, findManagedPass } from './operations/manage';
 import { reissueVisitorPass } from './operations/reissue';
 import { revokeVisitorPass } from './operations/revoke';
+import type { Tickets } from './realtime/tickets';
 import type { VisitorPasses } from './request/visitor-passes';
 import type { Runtime } from './runtime';
 
 const MAX_VISITS = 500;
 
 /** Resolvers for schema/visitor-pass.graphql. */
-export function createResolvers(runtime: Runtime, passes: VisitorPasses, convertVisitor: ReturnType<typeof createConvertVisitor>): Resolvers {
+export function createResolvers(
+  runtime: Runtime,
+  passes: VisitorPasses,
+  convertVisitor: ReturnType<typeof createConvertVisitor>,
+  tickets: Tickets,
+): Resolvers {
   const { guests } = runtime.options;
   return {
     DateTime: DateTimeResolver,
@@ -27,8 +33,8 @@ export function createResolvers(runtime: Runtime, passes: VisitorPasses, convert
     Mutation: {
       inviteVisitor: (_source, { input }, context) => inviteVisitor(runtime, context, input),
       async redeemVisitorPass(_source, { token }, context) {
-        const request = requestOf(context);
-        if (!request) throw new Error('graphql-visitor-pass: the Apollo context lacks pass.context(); spread it into yours.');
+        const request = httpRequestOf(context);
+        if (!request) throw new Error('graphql-visitor-pass: redeemVisitorPass needs an HTTP request with pass.context() in its context.');
         const visitor = await passes.redeem(request.req, token);
         context.visitor = visitor;
         context.isVisitor = true;
@@ -38,6 +44,11 @@ export function createResolvers(runtime: Runtime, passes: VisitorPasses, convert
       revokeVisitorPass: (_source, { id }, context) => revokeVisitorPass(runtime, context, id),
       reissueVisitorPass: (_source, { id, expiresIn }, context) => reissueVisitorPass(runtime, context, id, expiresIn),
       convertVisitor: (_source, { input }, context) => convertVisitor(context, input),
+      async issueRealtimeTicket(_source, _args, context) {
+        const request = httpRequestOf(context);
+        if (!request) throw new VisitorPassError('REALTIME_TICKET_FORBIDDEN', 'Realtime tickets are issued over HTTP, to a session.');
+        return tickets.issueFor(request.req, context.visitor ?? null, await passes.hostUserOf(request.req));
+      },
     },
     Visitor: {
       kind: (visitor) => visitor.kind,

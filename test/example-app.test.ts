@@ -21,6 +21,12 @@ const REFERENCE_REQUEST = '{ referenceRequest { requestedBy { name email } messa
 const SAVE_DRAFT = 'mutation Save($text: String!) { saveReferenceDraft(text: $text) { id text rating status visitorName } }';
 const SUBMIT = 'mutation Submit($text: String!, $rating: Int!) { submitReference(text: $text, rating: $rating) { id text rating status visitorName createdAt } }';
 const REFERENCES = '{ references { id text rating status visitorName } }';
+const SIGN = 'mutation Sign($message: String!) { signGuestbook(message: $message) { id message authorName createdAt } }';
+const GUESTBOOK = '{ guestbook { id message authorName } }';
+const MY_ENTRIES = '{ myGuestbookEntries { id message authorName } }';
+const CURRENT_VISITOR = '{ currentVisitor { id kind fullName isActive } }';
+const CONVERT = 'mutation Convert($input: JSON) { convertVisitor(input: $input) { userId visitor { id kind isActive convertedUserId } } }';
+const DAY = 24 * 3600;
 
 function codes(response: request.Response): string[] {
   return (response.body.errors ?? []).map((error: { extensions?: { code?: string } }) => error.extensions?.code);
@@ -199,14 +205,16 @@ describe.each(dialects)('the reference-request example app on %s', (dialect) => 
     expect(page.text).toContain('data-code="VISITOR_PASS_NOT_FOUND"');
   });
 
-  test('Fred’s references list the submitted one; an anonymous caller gets UNAUTHENTICATED', async () => {
+  test('Fred’s references list the submitted one; an anonymous caller gets LOGIN_REQUIRED', async () => {
     const mine = await gql(fred, REFERENCES);
     expect(mine.body).toEqual({
       data: { references: [{ id: draftId, text: 'Fred dances divinely.', rating: 5, status: 'SUBMITTED', visitorName: 'Ginger Rogers' }] },
     });
     const theirs = await gql(anonymous, REFERENCES);
-    expect(codes(theirs)).toEqual(['UNAUTHENTICATED']);
+    expect(codes(theirs)).toEqual(['LOGIN_REQUIRED']);
     expect(theirs.status).toBe(401);
+    // No loginUrl: the example has no login page.
+    expect(theirs.body.errors[0].extensions).not.toHaveProperty('loginUrl');
   });
 
   test('staff pass the bypass: referenceRequest is null without an error', async () => {
@@ -235,6 +243,220 @@ describe.each(dialects)('the reference-request example app on %s', (dialect) => 
     expect((await gql(fred, 'mutation { logout }')).body.data.logout).toBe(true);
     expect((await gql(fred, '{ me { id } }')).body.data.me).toBeNull();
     expect((await gql(fred, 'mutation { logout }')).body.data.logout).toBe(false);
+  });
+
+  describe('guests: the guestbook', () => {
+    const browser = () => request.agent(base).set('User-Agent', BROWSER);
+    const guestCount = () => reference.pass.models.Visitor.count({ where: { kind: 'GUEST' } });
+    const entryCount = () => reference.models.GuestbookEntry.count();
+    const sessionCookie = (response: request.Response) =>
+      ((response.headers['set-cookie'] as unknown as string[] | undefined) ?? []).find((cookie) => cookie.startsWith('reference.sid='));
+
+    /** A browser that signed the guestbook: now a guest, with its entry. */
+    async function signedGuest(message: string) {
+      const agent = browser();
+      const signed = await gql(agent, SIGN, { message });
+      expect(signed.body.errors).toBeUndefined();
+      const guest = (await gql(agent, CURRENT_VISITOR)).body.data.currentVisitor;
+      return { agent, entry: signed.body.data.signGuestbook, guest };
+    }
+
+    // The guest who signs up below, and what they signed.
+    let lily: Awaited<ReturnType<typeof signedGuest>>;
+    let lilyUserId: string;
+
+    test('reading the guestbook makes nobody a guest: no row, no cookie, no entries of one’s own', async () => {
+      const before = await guestCount();
+      const reader = browser();
+      const book = await gql(reader, GUESTBOOK);
+      expect(book.body).toEqual({ data: { guestbook: [] } });
+      const mine = await gql(reader, MY_ENTRIES);
+      expect(mine.body).toEqual({ data: { myGuestbookEntries: [] } });
+      expect(sessionCookie(book)).toBeUndefined();
+      expect(sessionCookie(mine)).toBeUndefined();
+      expect((await gql(reader, CURRENT_VISITOR)).body.data.currentVisitor).toBeNull();
+      expect(await guestCount()).toBe(before);
+    });
+
+    test('an anonymous browser signing the guestbook becomes a guest, “Guest 1234”, and the entry is theirs', async () => {
+      const before = await guestCount();
+      const agent = browser();
+      const signed = await gql(agent, SIGN, { message: '  Lovely site!  ' });
+      expect(signed.status).toBe(200);
+      expect(signed.body.errors).toBeUndefined();
+      expect(sessionCookie(signed)).toMatch(/HttpOnly/);
+
+      const guest = (await gql(agent, CURRENT_VISITOR)).body.data.currentVisitor;
+      expect(guest).toMatchObject({ kind: 'GUEST', isActive: true, fullName: expect.stringMatching(/^Guest \d{4}$/) });
+      expect(signed.body.data.signGuestbook).toMatchObject({ message: 'Lovely site!', authorName: guest.fullName });
+      expect(await guestCount()).toBe(before + 1);
+
+      const entry = signed.body.data.signGuestbook;
+      expect((await gql(anonymous, GUESTBOOK)).body.data.guestbook).toEqual([{ id: entry.id, message: 'Lovely site!', authorName: guest.fullName }]);
+      expect((await gql(agent, MY_ENTRIES)).body.data.myGuestbookEntries).toEqual([{ id: entry.id, message: 'Lovely site!', authorName: guest.fullName }]);
+      expect((await gql(anonymous, MY_ENTRIES)).body.data.myGuestbookEntries).toEqual([]);
+      const row = await reference.models.GuestbookEntry.findByPk(entry.id);
+      expect(row).toMatchObject({ visitorId: guest.id, userId: null });
+
+      // Signing again is the same guest.
+      const again = await gql(agent, SIGN, { message: 'Back again' });
+      expect(again.body.data.signGuestbook.authorName).toBe(guest.fullName);
+      expect(await guestCount()).toBe(before + 1);
+      expect((await gql(agent, MY_ENTRIES)).body.data.myGuestbookEntries.map((e: { message: string }) => e.message)).toEqual([
+        'Back again',
+        'Lovely site!',
+      ]);
+      lily = { agent, entry, guest };
+    });
+
+    test('a bot or link preview gets no guest: signGuestbook is UNAUTHENTICATED (401) and writes nothing', async () => {
+      const [guests, entries] = [await guestCount(), await entryCount()];
+      for (const userAgent of ['curl/8.5.0', 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)', 'Slackbot-LinkExpanding 1.0']) {
+        const bot = request.agent(base).set('User-Agent', userAgent);
+        const response = await gql(bot, SIGN, { message: 'Buy cheap watches' });
+        expect(codes(response)).toEqual(['UNAUTHENTICATED']);
+        expect(response.status).toBe(401);
+        expect(response.body.data).toBeNull();
+        expect(sessionCookie(response)).toBeUndefined();
+        expect((await gql(bot, CURRENT_VISITOR)).body.data.currentVisitor).toBeNull();
+      }
+      expect(await guestCount()).toBe(guests);
+      expect(await entryCount()).toBe(entries);
+    });
+
+    test('an empty or over-long message is BAD_USER_INPUT; 500 characters is fine', async () => {
+      const entries = await entryCount();
+      for (const message of ['', '   ', 'x'.repeat(501)]) {
+        const response = await gql(lily.agent, SIGN, { message });
+        expect(codes(response)).toEqual(['BAD_USER_INPUT']);
+        expect(response.status).toBe(400);
+      }
+      expect(await entryCount()).toBe(entries);
+      const longest = await gql(lily.agent, SIGN, { message: 'é'.repeat(500) });
+      expect(longest.body.data.signGuestbook.message).toHaveLength(500);
+      await reference.models.GuestbookEntry.destroy({ where: { id: longest.body.data.signGuestbook.id } });
+    });
+
+    test('references: a guest is told to register (REGISTRATION_REQUIRED, 403), an anonymous caller to log in', async () => {
+      const guest = await gql(lily.agent, REFERENCES);
+      expect(codes(guest)).toEqual(['REGISTRATION_REQUIRED']);
+      expect(guest.status).toBe(403);
+      expect(guest.body.errors[0].extensions).not.toHaveProperty('convertUrl');
+      const nobody = await gql(browser(), REFERENCES);
+      expect(codes(nobody)).toEqual(['LOGIN_REQUIRED']);
+      expect(nobody.status).toBe(401);
+    });
+
+    test('convertVisitor with bad input is BAD_USER_INPUT naming the field, and the caller stays the same guest', async () => {
+      const users = await reference.models.User.count();
+      const good = { email: 'lily@example.com', name: 'Lily Pons', password: 'correct horse' };
+      const cases: Array<[unknown, string]> = [
+        [null, 'input'],
+        ['lily@example.com', 'input'],
+        [{ ...good, email: 'not an email' }, 'email'],
+        [{ ...good, email: 'lily@localhost' }, 'email'],
+        [{ ...good, email: undefined }, 'email'],
+        [{ ...good, name: '   ' }, 'name'],
+        [{ ...good, name: 'L'.repeat(151) }, 'name'],
+        [{ ...good, password: 'short' }, 'password'],
+        [{ ...good, password: 12345678 }, 'password'],
+        // Already registered, whatever the case.
+        [{ ...good, email: ' FRED@example.com ' }, 'email'],
+      ];
+      for (const [input, field] of cases) {
+        const response = await gql(lily.agent, CONVERT, { input });
+        expect(codes(response)).toEqual(['BAD_USER_INPUT']);
+        expect(response.body.errors[0].extensions.field).toBe(field);
+        expect(response.status).toBe(400);
+      }
+      expect(await reference.models.User.count()).toBe(users);
+      expect((await gql(lily.agent, CURRENT_VISITOR)).body.data.currentVisitor).toEqual(lily.guest);
+      expect((await gql(lily.agent, '{ me { id } }')).body.data.me).toBeNull();
+      expect(await reference.models.GuestbookEntry.count({ where: { visitorId: lily.guest.id } })).toBe(2);
+    });
+
+    test('convertVisitor with good input creates the user, signs them in and moves the guest’s entries to them', async () => {
+      const response = await gql(lily.agent, CONVERT, { input: { email: ' Lily@Example.com', name: ' Lily Pons ', password: 'correct horse' } });
+      expect(response.body.errors).toBeUndefined();
+      const { userId, visitor } = response.body.data.convertVisitor;
+      expect(visitor).toEqual({ id: lily.guest.id, kind: 'GUEST', isActive: false, convertedUserId: userId });
+      lilyUserId = userId;
+
+      const user = await reference.models.User.findByPk(Number(userId));
+      expect(user).toMatchObject({ email: 'lily@example.com', name: 'Lily Pons', isStaff: false });
+      expect(user!.passwordHash).toMatch(/^scrypt\$/);
+
+      // The same browser is now Lily, no longer a guest, with her entries under her name.
+      const now = await gql(lily.agent, `{ me { id email name } currentVisitor { id } ${MY_ENTRIES.slice(1, -1)} }`);
+      expect(now.body.data.me).toEqual({ id: userId, email: 'lily@example.com', name: 'Lily Pons' });
+      expect(now.body.data.currentVisitor).toBeNull();
+      expect(now.body.data.myGuestbookEntries.map((e: { authorName: string; message: string }) => [e.authorName, e.message])).toEqual([
+        ['Lily Pons', 'Back again'],
+        ['Lily Pons', 'Lovely site!'],
+      ]);
+      expect(await reference.models.GuestbookEntry.count({ where: { userId: Number(userId), visitorId: null } })).toBe(2);
+      expect((await gql(anonymous, GUESTBOOK)).body.data.guestbook.every((e: { authorName: string }) => e.authorName === 'Lily Pons')).toBe(true);
+      expect((await gql(lily.agent, REFERENCES)).body).toEqual({ data: { references: [] } });
+
+      // Signing now is as Lily; converting again is refused; her password logs her in elsewhere.
+      expect((await gql(lily.agent, SIGN, { message: 'Signed up!' })).body.data.signGuestbook.authorName).toBe('Lily Pons');
+      expect(codes(await gql(lily.agent, CONVERT, { input: { email: 'other@example.com', name: 'Other', password: 'correct horse' } }))).toEqual([
+        'NOT_A_VISITOR',
+      ]);
+      const elsewhere = browser();
+      expect((await gql(elsewhere, LOGIN, { email: 'lily@example.com', password: 'correct horse' })).body.data.login).toMatchObject({ id: userId });
+      expect((await gql(elsewhere, MY_ENTRIES)).body.data.myGuestbookEntries).toHaveLength(3);
+    });
+
+    test('a guest who logs in as Fred keeps their entries: the pass is merged into Fred’s account', async () => {
+      const { agent, entry, guest } = await signedGuest('Fred taught me the foxtrot');
+      const login = await gql(agent, LOGIN, { email: 'fred@example.com', password: 'fred' });
+      expect(login.body.data.login).toMatchObject({ name: 'Fred Astaire' });
+      const fredId = login.body.data.login.id;
+
+      const now = await gql(agent, `{ me { name } currentVisitor { id } ${MY_ENTRIES.slice(1, -1)} }`);
+      expect(now.body.data.me).toEqual({ name: 'Fred Astaire' });
+      expect(now.body.data.currentVisitor).toBeNull();
+      expect(now.body.data.myGuestbookEntries).toEqual([{ id: entry.id, message: 'Fred taught me the foxtrot', authorName: 'Fred Astaire' }]);
+      expect(await reference.models.GuestbookEntry.findByPk(entry.id)).toMatchObject({ userId: Number(fredId), visitorId: null });
+
+      const row = await reference.pass.models.Visitor.findByPk(guest.id);
+      expect(row).toMatchObject({ isActive: false, convertedUserId: fredId });
+      const logs = await reference.pass.models.VisitorLog.findAll({ where: { visitorId: guest.id, event: 'MERGED' } });
+      expect(logs.map((log) => log.reason)).toEqual([fredId]);
+      // Fred, logging in as himself with no visitor, merges nothing.
+      expect((await gql(agent, LOGIN, { email: 'fred@example.com', password: 'fred' })).body.data.login.id).toBe(fredId);
+      // A wrong password merges nothing either: the guest stays a guest.
+      const other = await signedGuest('Still a guest');
+      expect((await gql(other.agent, LOGIN, { email: 'fred@example.com', password: 'wrong' })).body.data.login).toBeNull();
+      expect((await gql(other.agent, CURRENT_VISITOR)).body.data.currentVisitor).toEqual(other.guest);
+      expect(await reference.models.GuestbookEntry.findByPk(other.entry.id)).toMatchObject({ visitorId: other.guest.id, userId: null });
+    });
+
+    test('cleanup deletes an expired guest’s entries with the guest, and leaves converted guests’ entries alone', async () => {
+      const { agent, entry, guest } = await signedGuest('Here today, gone in 30 days');
+      await reference.pass.flushLogs();
+      const longAgo = new Date(Date.now() - 31 * DAY * 1000);
+      await reference.pass.models.Visitor.update({ lastSeenAt: longAgo, createdAt: longAgo }, { where: { id: guest.id }, silent: true });
+      const kept = await entryCount();
+
+      const result = await reference.pass.cleanup({ olderThanSeconds: 365 * DAY });
+      expect(result).toMatchObject({ passes: 0, guests: 1 });
+      expect(await reference.models.GuestbookEntry.findByPk(entry.id)).toBeNull();
+      expect(await entryCount()).toBe(kept - 1);
+      expect(await reference.models.GuestbookEntry.count({ where: { userId: Number(lilyUserId) } })).toBe(3);
+      expect((await gql(agent, CURRENT_VISITOR)).body.data.currentVisitor).toBeNull();
+    });
+
+    test('guestbook lists the newest 50 entries, newest first', async () => {
+      const start = Date.now() + 1000;
+      await reference.models.GuestbookEntry.bulkCreate(
+        Array.from({ length: 55 }, (_, i) => ({ message: `Entry ${i}`, authorName: 'Lily Pons', userId: Number(lilyUserId), visitorId: null, createdAt: new Date(start + i * 1000) })),
+      );
+      const book = (await gql(anonymous, GUESTBOOK)).body.data.guestbook as Array<{ message: string }>;
+      expect(book).toHaveLength(50);
+      expect(book.map((e) => e.message)).toEqual(Array.from({ length: 50 }, (_, i) => `Entry ${54 - i}`));
+    });
   });
 
   test('GET /healthz answers 503 once the database is gone', async () => {

@@ -1,9 +1,9 @@
 import { GraphQLError } from 'graphql';
 import request from 'supertest';
-import { gql } from './support/app';
+import { gql, startTestApp } from './support/app';
 import { backdatePass } from './support/backdate';
 import { dialects } from './support/databases';
-import { closeGuestApp, codes, guestCount, openGuestApp, resetGuestApp, secondsAgo, type GuestApp } from './support/guests';
+import { closeGuestApp, codes, guestCount, guestResolvers, guestTypeDefs, openGuestApp, resetGuestApp, secondsAgo, type GuestApp } from './support/guests';
 import { hostUserAgent } from './support/visitor-agent';
 
 /** A distinct client address per call, so tests never share a rate-limit window. */
@@ -62,6 +62,17 @@ describe.each(dialects)('guest rate limit per client address (%s)', (dialect) =>
     expect(await guestCount(guests.app)).toBe(4);
   });
 
+  test('without trust proxy, X-Forwarded-For is ignored: made-up addresses do not escape the limit', async () => {
+    guests.app.app.set('trust proxy', false);
+    try {
+      for (let i = 0; i < 3; i += 1) expect((await fromAddress(nextAddress())).body.data.guestNote).toMatch(/^visitor:GUEST:/);
+      expect(codes((await fromAddress(nextAddress())).body)).toEqual(['GUEST_RATE_LIMITED']);
+      expect(await guestCount(guests.app)).toBe(3);
+    } finally {
+      guests.app.app.set('trust proxy', true);
+    }
+  });
+
   test('a guest who already has a session keeps working when its address is over the limit', async () => {
     const address = nextAddress();
     const first = guests.app.agent();
@@ -92,6 +103,29 @@ describe.each(dialects)('guest rate limit per client address (%s)', (dialect) =>
     expect(await guestCount(guests.app)).toBe(4);
   });
 
+  test('IPv4-mapped IPv6 addresses count as their IPv4 address, not as one shared /56', async () => {
+    const [a, b] = [nextAddress(), nextAddress()];
+    await createGuests(a, 2);
+    expect((await fromAddress(`::ffff:${a}`)).body.data.guestNote).toMatch(/^visitor:GUEST:/);
+    expect(codes((await fromAddress(a)).body)).toEqual(['GUEST_RATE_LIMITED']);
+    expect((await fromAddress(`::ffff:${b}`)).body.data.guestNote).toMatch(/^visitor:GUEST:/);
+    expect(await guestCount(guests.app)).toBe(4);
+  });
+
+  test('the count is kept in the database: another app instance on the same database sees it', async () => {
+    const address = nextAddress();
+    await createGuests(address, 3);
+    const other = await startTestApp({ database: guests.db, typeDefs: guestTypeDefs, resolvers: guestResolvers({ notes: new Map(), ran: [] }), pass: { guests: { maxPerAddressPerHour: 3 } } });
+    try {
+      other.app.set('trust proxy', true);
+      const limited = await gql(other.agent(), '{ guestNote }').set('x-forwarded-for', address);
+      expect(codes(limited.body)).toEqual(['GUEST_RATE_LIMITED']);
+      expect(await guestCount(guests.app)).toBe(3);
+    } finally {
+      await other.stop();
+    }
+  });
+
   test('a burst of 10 parallel cookie-less requests creates exactly 3 guests', async () => {
     const address = nextAddress();
     const responses = await Promise.all(
@@ -99,12 +133,30 @@ describe.each(dialects)('guest rate limit per client address (%s)', (dialect) =>
         request(guests.app.app).post('/graphql').set('content-type', 'application/json').set('x-forwarded-for', address).send({ query: '{ guestNote publicInfo }' }),
       ),
     );
-    const admitted = responses.filter((response) => typeof response.body.data?.guestNote === 'string');
+    const admitted = responses.map((response) => response.body.data?.guestNote).filter((name) => typeof name === 'string');
     const limited = responses.filter((response) => codes(response.body).includes('GUEST_RATE_LIMITED'));
     expect(admitted).toHaveLength(3);
     expect(limited).toHaveLength(7);
-    expect(new Set(admitted.map((response) => response.body.data.guestNote)).size).toBe(3);
+    expect(new Set(admitted).size).toBe(3);
     expect(await guestCount(guests.app)).toBe(3);
+  });
+
+  test('a parallel burst spread over two app instances on one database still creates exactly 3 guests', async () => {
+    const address = nextAddress();
+    const other = await startTestApp({ database: guests.db, typeDefs: guestTypeDefs, resolvers: guestResolvers({ notes: new Map(), ran: [] }), pass: { guests: { maxPerAddressPerHour: 3 } } });
+    try {
+      other.app.set('trust proxy', true);
+      const responses = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          request((i % 2 ? other : guests.app).app).post('/graphql').set('content-type', 'application/json').set('x-forwarded-for', address).send({ query: '{ guestNote }' }),
+        ),
+      );
+      const admitted = responses.map((response) => response.body.data?.guestNote).filter((name) => typeof name === 'string');
+      expect(admitted).toHaveLength(3);
+      expect(await guestCount(guests.app)).toBe(3);
+    } finally {
+      await other.stop();
+    }
   });
 
   test('guests created more than an hour ago no longer count; those within the hour do', async () => {

@@ -9,6 +9,7 @@ import type { Sequelize } from 'sequelize';
 import { connectDatabase, createVisitorPass, type VisitorPass } from '../../src';
 import { createSessions, loadUser } from './auth';
 import { defineReferenceModels, migrateReferenceTables, seedUsers, type ReferenceModels } from './data';
+import { guestHooks, listenForGuests } from './guests';
 import { renderReferencePage } from './page';
 import { createReferenceResolvers, referenceTypeDefs, type ReferenceContext } from './schema';
 
@@ -60,12 +61,15 @@ export async function createReferenceApp(options: ReferenceAppOptions): Promise<
   }
 
   const sequelize = connectDatabase(options.databaseUrl);
+  const models = defineReferenceModels(sequelize);
   const pass = createVisitorPass<ReferenceContext>({
     sequelize,
     linkBaseUrl: options.linkBaseUrl ?? `http://localhost:${port}/reference`,
     bypass: { staff: (context) => Boolean(context.user?.isStaff) },
+    // Anonymous browsers that sign the guestbook become guests; `convertVisitor` signs them up.
+    // No `loginUrl` or `guests.convertUrl`: this example has no login or sign-up page, only GraphQL.
+    guests: guestHooks(models),
   });
-  const models = defineReferenceModels(sequelize);
   await pass.migrate();
   await migrateReferenceTables(sequelize);
   await seedUsers(models);
@@ -75,6 +79,8 @@ export async function createReferenceApp(options: ReferenceAppOptions): Promise<
   pass.events.on('invited', ({ visitor, link }) => {
     sendMail({ to: `${visitor.fullName} <${visitor.email}>`, subject: 'You are asked for a reference', text: `Open this link to answer: ${link}` });
   });
+  // Guestbook entries follow a guest into the account they log into, and go with a guest who expires.
+  listenForGuests(pass, models);
 
   const app = express();
   app.disable('x-powered-by');

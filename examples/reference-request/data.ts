@@ -6,6 +6,7 @@ import {
   type InferCreationAttributes,
   type QueryInterface,
   type Sequelize,
+  type Transaction,
 } from 'sequelize';
 import { SequelizeStorage, Umzug } from 'umzug';
 import { hashPassword } from './passwords';
@@ -36,8 +37,26 @@ export class Reference extends Model<InferAttributes<Reference>, InferCreationAt
   declare updatedAt: CreationOptional<Date>;
 }
 
+/**
+ * A line in the site's guestbook, signed by a logged-in user, an invited
+ * visitor or a guest. A guest's entries follow them to the account they sign
+ * up for (`convertVisitor`) or log into (`merged`); an expired guest's go.
+ */
+export class GuestbookEntry extends Model<InferAttributes<GuestbookEntry>, InferCreationAttributes<GuestbookEntry>> {
+  declare id: CreationOptional<number>;
+  declare message: string;
+  /** The signer's name when signed (a guest's "Guest 0427"), the user's once the entry moved to an account. */
+  declare authorName: string;
+  /** The visitor or guest who signed, until the entry moves to a user. */
+  declare visitorId: string | null;
+  declare userId: number | null;
+  declare createdAt: CreationOptional<Date>;
+  declare updatedAt: CreationOptional<Date>;
+}
+
 const USERS_TABLE = 'users';
 const REFERENCES_TABLE = 'reference_letters';
+const GUESTBOOK_TABLE = 'guestbook_entries';
 
 const userColumns = {
   id: { type: DataTypes.INTEGER, primaryKey: true, autoIncrement: true },
@@ -62,18 +81,32 @@ const referenceColumns = {
   updatedAt: { type: DataTypes.DATE(3), allowNull: false },
 };
 
+const guestbookColumns = {
+  id: { type: DataTypes.INTEGER, primaryKey: true, autoIncrement: true },
+  message: { type: DataTypes.STRING(500), allowNull: false },
+  authorName: { type: DataTypes.STRING(301), allowNull: false },
+  // No foreign keys: guests are deleted by `visitor-pass cleanup` (their entries first, by the `expired` listener).
+  visitorId: { type: DataTypes.STRING(36), allowNull: true },
+  userId: { type: DataTypes.INTEGER, allowNull: true },
+  createdAt: { type: DataTypes.DATE(3), allowNull: false },
+  updatedAt: { type: DataTypes.DATE(3), allowNull: false },
+};
+
 export interface ReferenceModels {
   User: typeof User;
   Reference: typeof Reference;
+  GuestbookEntry: typeof GuestbookEntry;
 }
 
 /** Fresh subclasses per call, so an app restarted in the same process binds its own database. */
 export function defineReferenceModels(sequelize: Sequelize): ReferenceModels {
   class BoundUser extends User {}
   class BoundReference extends Reference {}
+  class BoundGuestbookEntry extends GuestbookEntry {}
   BoundUser.init(userColumns, { sequelize, tableName: USERS_TABLE, modelName: 'User' });
   BoundReference.init(referenceColumns, { sequelize, tableName: REFERENCES_TABLE, modelName: 'Reference' });
-  return { User: BoundUser, Reference: BoundReference };
+  BoundGuestbookEntry.init(guestbookColumns, { sequelize, tableName: GUESTBOOK_TABLE, modelName: 'GuestbookEntry' });
+  return { User: BoundUser, Reference: BoundReference, GuestbookEntry: BoundGuestbookEntry };
 }
 
 /** The example's own tables, migrated beside the pass's (never `sync()`). */
@@ -93,6 +126,18 @@ export async function migrateReferenceTables(sequelize: Sequelize): Promise<stri
           await queryInterface.dropTable(USERS_TABLE);
         },
       },
+      {
+        name: '0002-create-guestbook-entries',
+        async up({ context: queryInterface }) {
+          await queryInterface.createTable(GUESTBOOK_TABLE, guestbookColumns);
+          await queryInterface.addIndex(GUESTBOOK_TABLE, ['createdAt'], { name: 'guestbook_entries_created' });
+          await queryInterface.addIndex(GUESTBOOK_TABLE, ['visitorId'], { name: 'guestbook_entries_visitor' });
+          await queryInterface.addIndex(GUESTBOOK_TABLE, ['userId'], { name: 'guestbook_entries_user' });
+        },
+        async down({ context: queryInterface }) {
+          await queryInterface.dropTable(GUESTBOOK_TABLE);
+        },
+      },
     ],
     context: sequelize.getQueryInterface(),
     storage: new SequelizeStorage({ sequelize, tableName: 'reference_request_migrations' }),
@@ -100,6 +145,20 @@ export async function migrateReferenceTables(sequelize: Sequelize): Promise<stri
   });
   const ran = await umzug.up();
   return ran.map((migration) => migration.name);
+}
+
+/** Hands the entries a visitor or guest signed over to `user`, under the user's name; how many moved. */
+export async function moveGuestbookEntries(
+  models: ReferenceModels,
+  visitorId: string,
+  user: Pick<User, 'id' | 'name'>,
+  transaction?: Transaction,
+): Promise<number> {
+  const [moved] = await models.GuestbookEntry.update(
+    { visitorId: null, userId: user.id, authorName: user.name },
+    { where: { visitorId }, transaction },
+  );
+  return moved;
 }
 
 export const SEED_USERS = [

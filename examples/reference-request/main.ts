@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import { createReferenceApp } from './app';
 
+const DAY = 24 * 3600;
+
 /** `npm start`: the Fred & Ginger app on PORT (4000), data in DATABASE_URL (a SQLite file here by default). */
 async function main(): Promise<void> {
   const port = Number(process.env.PORT || 4000);
@@ -14,10 +16,24 @@ async function main(): Promise<void> {
   const url = await reference.start();
   console.log(`Reference request example listening on ${url} (GraphQL at ${url}/graphql, health at ${url}/healthz)`);
 
+  // Cleanup runs here, not with the `visitor-pass cleanup` CLI: only in-process does the
+  // `expired` listener delete the guestbook entries of the guests that go.
+  const cleanUp = () =>
+    reference.pass.cleanup({ olderThanSeconds: 30 * DAY }).then(
+      ({ passes, guests, logs }) => {
+        if (passes + guests + logs > 0) console.log(`Cleanup: deleted ${passes} visitor passes, ${guests} guests and ${logs} log rows.`);
+      },
+      (error) => console.error('Cleanup failed:', error),
+    );
+  void cleanUp();
+  const cleanupTimer = setInterval(cleanUp, DAY * 1000);
+  cleanupTimer.unref();
+
   let stopping = false;
   const shutDown = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
+    clearInterval(cleanupTimer);
     console.log(`${signal}: shutting down`);
     reference.stop().then(
       () => console.log('Stopped.'),

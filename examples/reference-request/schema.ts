@@ -1,11 +1,13 @@
 import type { Request } from 'express';
 import { GraphQLError } from 'graphql';
 import { rotateSession, type Visitor, type VisitorPass, type VisitorPassContext } from '../../src';
-import type { Reference, ReferenceModels, User } from './data';
+import type { GuestbookEntry, Reference, ReferenceModels, User } from './data';
 import { DECOY_HASH, verifyPassword } from './passwords';
 
 export const REFERENCE_SCOPE = 'REFERENCE_REQUEST';
 const MAX_TEXT = 5000;
+const MAX_GUESTBOOK_MESSAGE = 500;
+const GUESTBOOK_PAGE = 50;
 
 /** The example's schema, beside the plugin's `pass.typeDefs`. */
 export const referenceTypeDefs = /* GraphQL */ `
@@ -40,21 +42,39 @@ export const referenceTypeDefs = /* GraphQL */ `
     createdAt: DateTime!
   }
 
+  "A line in the site's guestbook."
+  type GuestbookEntry {
+    id: ID!
+    message: String!
+    "Who signed: a user's name, an invited visitor's, or a guest's such as Guest 0427 until they sign up."
+    authorName: String!
+    createdAt: DateTime!
+  }
+
   type Query {
     me: User
     "The request the calling visitor was invited for; null for a bypassing staff member."
     referenceRequest: ReferenceRequest @visitor(scope: "${REFERENCE_SCOPE}", bypass: "staff")
-    "Submitted references written for the logged-in user, newest first."
-    references: [Reference!]!
+    "Submitted references written for the logged-in user, newest first. A visitor or guest: REGISTRATION_REQUIRED; anyone else: LOGIN_REQUIRED."
+    references: [Reference!]! @registeredUser
+    "The guestbook, newest first (the last ${GUESTBOOK_PAGE} entries)."
+    guestbook: [GuestbookEntry!]!
+    "The entries the caller signed (the logged-in user's, else the visitor's or guest's), newest first; empty for anyone else. Reading makes no guest."
+    myGuestbookEntries: [GuestbookEntry!]!
   }
 
   type Mutation {
-    "The user, or null for a wrong email or password."
+    "The user, or null for a wrong email or password. A visitor or guest logging in keeps their guestbook entries."
     login(email: String!, password: String!): User
     logout: Boolean!
     saveReferenceDraft(text: String!): Reference! @visitor(scope: "${REFERENCE_SCOPE}")
     "The last step: stores the reference and ends the visitor's access."
     submitReference(text: String!, rating: Int!): Reference! @visitor(scope: "${REFERENCE_SCOPE}")
+    """
+    Signs the guestbook (1 to ${MAX_GUESTBOOK_MESSAGE} characters) as the logged-in user, the visitor, or, for
+    anyone else, a guest made on the spot. Bots and link previews get no guest: UNAUTHENTICATED.
+    """
+    signGuestbook(message: String!): GuestbookEntry! @allowGuest
   }
 `;
 
@@ -70,6 +90,14 @@ function checkText(text: string, { required }: { required: boolean }): string {
   return text;
 }
 
+/** The message without surrounding whitespace: 1 to 500 characters (code points, as the database counts them). */
+function checkGuestbookMessage(message: string): string {
+  const trimmed = message.trim();
+  if (trimmed === '') throw badInput('message must not be empty.');
+  if ([...trimmed].length > MAX_GUESTBOOK_MESSAGE) throw badInput(`message must be at most ${MAX_GUESTBOOK_MESSAGE} characters.`);
+  return trimmed;
+}
+
 function checkRating(rating: number): number {
   if (!Number.isInteger(rating) || rating < 1 || rating > 5) throw badInput('rating must be a whole number from 1 to 5.');
   return rating;
@@ -81,6 +109,11 @@ function requesterIdOf(visitor: Visitor): number {
   if (!Number.isInteger(id)) throw badInput('This invitation was not sent by a registered user.');
   return id;
 }
+
+const newestFirst: [string, string][] = [
+  ['createdAt', 'DESC'],
+  ['id', 'DESC'],
+];
 
 export function createReferenceResolvers(models: ReferenceModels, pass: VisitorPass<ReferenceContext>) {
   const findDraft = (visitor: Visitor) => models.Reference.findOne({ where: { visitorId: visitor.id, status: 'DRAFT' } });
@@ -96,14 +129,17 @@ export function createReferenceResolvers(models: ReferenceModels, pass: VisitorP
     Query: {
       me: (_: unknown, __: unknown, context: ReferenceContext) => context.user,
       referenceRequest: (_: unknown, __: unknown, context: ReferenceContext) => context.visitor,
-      references: async (_: unknown, __: unknown, { user }: ReferenceContext) => {
-        if (!user) {
-          throw new GraphQLError('Log in to see your references.', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
-        }
-        return models.Reference.findAll({
-          where: { requesterId: user.id, status: 'SUBMITTED' },
+      // @registeredUser: only ever runs for a logged-in user.
+      references: (_: unknown, __: unknown, { user }: ReferenceContext) =>
+        models.Reference.findAll({
+          where: { requesterId: user!.id, status: 'SUBMITTED' },
           order: [['createdAt', 'DESC'], ['id', 'DESC']],
-        });
+        }),
+      guestbook: () => models.GuestbookEntry.findAll({ order: newestFirst, limit: GUESTBOOK_PAGE }),
+      myGuestbookEntries: (_: unknown, __: unknown, { user, visitor }: ReferenceContext) => {
+        if (user) return models.GuestbookEntry.findAll({ where: { userId: user.id }, order: newestFirst });
+        if (visitor) return models.GuestbookEntry.findAll({ where: { visitorId: visitor.id }, order: newestFirst });
+        return [];
       },
     },
     ReferenceRequest: {
@@ -120,6 +156,8 @@ export function createReferenceResolvers(models: ReferenceModels, pass: VisitorP
         const user = await models.User.findOne({ where: { email: email.trim().toLowerCase() } });
         const matches = await verifyPassword(password, user?.passwordHash ?? DECOY_HASH);
         if (!user || !matches) return null;
+        // A visitor or guest logging in hands what they signed to this account (the `merged` listener in guests.ts).
+        await pass.mergeVisitorInto(context, user.id);
         await rotateSession(context.req);
         context.req.session.userId = user.id;
         context.user = user;
@@ -143,6 +181,18 @@ export function createReferenceResolvers(models: ReferenceModels, pass: VisitorP
         });
         await pass.endVisitorSession(context, { deactivate: true });
         return reference;
+      },
+      // @allowGuest: an anonymous browser is a guest by now; a bot or link preview is not.
+      signGuestbook: async (_: unknown, { message }: { message: string }, { user, visitor }: ReferenceContext): Promise<GuestbookEntry> => {
+        if (!user && !visitor) {
+          throw new GraphQLError('Sign the guestbook from a browser, or log in.', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+        }
+        const text = checkGuestbookMessage(message);
+        // A logged-in user signs as themselves, even while holding a visitor session.
+        const author = user
+          ? { authorName: user.name, userId: user.id, visitorId: null }
+          : { authorName: visitor!.fullName, userId: null, visitorId: visitor!.id };
+        return models.GuestbookEntry.create({ message: text, ...author });
       },
     },
   };

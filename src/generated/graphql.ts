@@ -2,6 +2,8 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { Visitor as VisitorModel, VisitorLog as VisitorLogModel } from '../data/models';
 import type { VisitorInvitation as VisitorInvitationModel } from '../operations/invite';
+import type { RealtimeTicket as RealtimeTicketModel } from '../realtime/tickets';
+import type { ConvertVisitorResult as ConvertVisitorResultModel } from '../operations/convert';
 import type { HostContext } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -10,7 +12,6 @@ export type MakeOptional<T, K extends keyof T> = Omit<T, K> & { [SubKey in K]?: 
 export type MakeMaybe<T, K extends keyof T> = Omit<T, K> & { [SubKey in K]: Maybe<T[SubKey]> };
 export type MakeEmpty<T extends { [key: string]: unknown }, K extends keyof T> = { [_ in K]?: never };
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
-export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
@@ -62,6 +63,8 @@ export type Mutation = {
   /** Ends the caller's visitor session; with deactivate, the pass stops working everywhere. */
   endVisitorSession: Scalars['Boolean']['output'];
   inviteVisitor: VisitorInvitation;
+  /** A realtime ticket for the calling visitor or logged-in user: pass it as connectionParams.ticket. */
+  issueRealtimeTicket: RealtimeTicket;
   redeemVisitorPass: Visitor;
   /** A new token; the old one stops working. */
   reissueVisitorPass: VisitorInvitation;
@@ -110,6 +113,14 @@ export type Query = {
 
 export type QueryVisitorPassArgs = {
   id: Scalars['ID']['input'];
+};
+
+/** A single-use ticket that authenticates one WebSocket connection (or another async service). */
+export type RealtimeTicket = {
+  __typename?: 'RealtimeTicket';
+  /** Use it before then (the tickets.ttlSeconds option, default 10 seconds). */
+  expiresAt: Scalars['DateTime']['output'];
+  ticket: Scalars['String']['output'];
 };
 
 /** A visitor: invited by link (INVITED) or created on the spot for an anonymous caller (GUEST). */
@@ -252,7 +263,7 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
-  ConvertVisitorResult: ResolverTypeWrapper<Omit<ConvertVisitorResult, 'visitor'> & { visitor: ResolversTypes['Visitor'] }>;
+  ConvertVisitorResult: ResolverTypeWrapper<ConvertVisitorResultModel>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
@@ -260,6 +271,7 @@ export type ResolversTypes = {
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RealtimeTicket: ResolverTypeWrapper<RealtimeTicketModel>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Visitor: ResolverTypeWrapper<VisitorModel>;
   VisitorInvitation: ResolverTypeWrapper<VisitorInvitationModel>;
@@ -270,7 +282,7 @@ export type ResolversTypes = {
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
   Boolean: Scalars['Boolean']['output'];
-  ConvertVisitorResult: Omit<ConvertVisitorResult, 'visitor'> & { visitor: ResolversParentTypes['Visitor'] };
+  ConvertVisitorResult: ConvertVisitorResultModel;
   DateTime: Scalars['DateTime']['output'];
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
@@ -278,6 +290,7 @@ export type ResolversParentTypes = {
   JSON: Scalars['JSON']['output'];
   Mutation: Record<PropertyKey, never>;
   Query: Record<PropertyKey, never>;
+  RealtimeTicket: RealtimeTicketModel;
   String: Scalars['String']['output'];
   Visitor: VisitorModel;
   VisitorInvitation: VisitorInvitationModel;
@@ -316,6 +329,7 @@ export type MutationResolvers<ContextType = HostContext, ParentType extends Reso
   convertVisitor?: Resolver<ResolversTypes['ConvertVisitorResult'], ParentType, ContextType, Partial<MutationConvertVisitorArgs>>;
   endVisitorSession?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationEndVisitorSessionArgs, 'deactivate'>>;
   inviteVisitor?: Resolver<ResolversTypes['VisitorInvitation'], ParentType, ContextType, RequireFields<MutationInviteVisitorArgs, 'input'>>;
+  issueRealtimeTicket?: Resolver<ResolversTypes['RealtimeTicket'], ParentType, ContextType>;
   redeemVisitorPass?: Resolver<ResolversTypes['Visitor'], ParentType, ContextType, RequireFields<MutationRedeemVisitorPassArgs, 'token'>>;
   reissueVisitorPass?: Resolver<ResolversTypes['VisitorInvitation'], ParentType, ContextType, RequireFields<MutationReissueVisitorPassArgs, 'id'>>;
   revokeVisitorPass?: Resolver<ResolversTypes['Visitor'], ParentType, ContextType, RequireFields<MutationRevokeVisitorPassArgs, 'id'>>;
@@ -324,6 +338,11 @@ export type MutationResolvers<ContextType = HostContext, ParentType extends Reso
 export type QueryResolvers<ContextType = HostContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   currentVisitor?: Resolver<Maybe<ResolversTypes['Visitor']>, ParentType, ContextType>;
   visitorPass?: Resolver<Maybe<ResolversTypes['Visitor']>, ParentType, ContextType, RequireFields<QueryVisitorPassArgs, 'id'>>;
+};
+
+export type RealtimeTicketResolvers<ContextType = HostContext, ParentType extends ResolversParentTypes['RealtimeTicket'] = ResolversParentTypes['RealtimeTicket']> = {
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  ticket?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type VisitorResolvers<ContextType = HostContext, ParentType extends ResolversParentTypes['Visitor'] = ResolversParentTypes['Visitor']> = {
@@ -373,6 +392,7 @@ export type Resolvers<ContextType = HostContext> = {
   JSON?: GraphQLScalarType;
   Mutation?: MutationResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  RealtimeTicket?: RealtimeTicketResolvers<ContextType>;
   Visitor?: VisitorResolvers<ContextType>;
   VisitorInvitation?: VisitorInvitationResolvers<ContextType>;
   VisitorLog?: VisitorLogResolvers<ContextType>;

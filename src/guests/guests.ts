@@ -1,6 +1,7 @@
+import type { Request } from 'express';
 import { GraphQLError } from 'graphql';
 import { Op, UniqueConstraintError } from 'sequelize';
-import { requestOf, type VisitorPassRequest } from '../context';
+import { httpRequestOf, type VisitorPassRequest } from '../context';
 import type { Visitor } from '../data/models';
 import { VisitorPassError } from '../errors';
 import { failClosed } from '../fail-closed';
@@ -34,7 +35,7 @@ export class Guests {
    */
   admit(context: any): void | Promise<void> {
     if (context?.visitor) return;
-    const request = requestOf(context);
+    const request = httpRequestOf(context);
     const { guests } = this.runtime.options;
     if (!request || request.state.hostUser || !guests.enabled) return;
     // A check that throws counts as a bot: no guest rather than an unbounded one.
@@ -47,7 +48,7 @@ export class Guests {
     return pending;
   }
 
-  private async create(context: any, { req }: VisitorPassRequest): Promise<void> {
+  private async create(context: any, { req }: VisitorPassRequest & { req: Request }): Promise<void> {
     await this.verify(context);
     const address = clientAddressOf(req);
     const { maxPerAddressPerHour, maxAge } = this.runtime.options.guests;

@@ -1,4 +1,4 @@
-import { requestOf } from '../context';
+import { httpRequestOf } from '../context';
 import type { Visitor } from '../data/models';
 import { VisitorPassError } from '../errors';
 import { KeyedQueue } from '../keyed-queue';
@@ -21,8 +21,8 @@ export function createConvertVisitor(runtime: Runtime, passes: VisitorPasses) {
   const perPass = new KeyedQueue();
 
   return async function convertVisitor(context: any, input: unknown): Promise<ConvertVisitorResult> {
-    const request = requestOf(context);
-    if (!request) throw new Error('graphql-visitor-pass: the Apollo context lacks pass.context(); spread it into yours.');
+    const request = httpRequestOf(context);
+    if (!request) throw new Error('graphql-visitor-pass: convertVisitor needs an HTTP request with pass.context() in its context (not a WebSocket).');
     const caller: Visitor | null = context.visitor ?? null;
     // A session whose pass just ended (converted elsewhere, revoked) says why.
     if (!caller) throw request.state.sessionError ?? new VisitorPassError('NOT_A_VISITOR');

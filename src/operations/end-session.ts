@@ -1,4 +1,4 @@
-import { requestOf } from '../context';
+import { httpRequestOf } from '../context';
 import type { Runtime } from '../runtime';
 import type { VisitorPasses } from '../request/visitor-passes';
 
@@ -13,11 +13,14 @@ export async function endVisitorSession(
   context: any,
   { deactivate = false }: { deactivate?: boolean | null } = {},
 ): Promise<boolean> {
-  const request = requestOf(context);
+  const request = httpRequestOf(context);
   const visitor = context?.visitor;
   if (!request || !visitor) return false;
   await passes.end(request.req);
-  if (deactivate) await runtime.store(() => visitor.deactivate());
+  if (deactivate) {
+    await runtime.store(() => visitor.deactivate());
+    runtime.sockets.end(visitor.id, null, 'VISITOR_PASS_REVOKED');
+  }
   await runtime.log(visitor.id, 'ENDED', request.req, { reason: deactivate ? 'DEACTIVATED' : null });
   runtime.events.emit('ended', { visitor, deactivated: Boolean(deactivate) });
   context.visitor = null;

@@ -1,4 +1,4 @@
-import { requestOf } from '../context';
+import { httpRequestOf } from '../context';
 import type { Visitor } from '../data/models';
 import type { VisitorPasses } from '../request/visitor-passes';
 import type { Runtime } from '../runtime';
@@ -11,7 +11,7 @@ import { hostUserId, recordConversion } from './record-conversion';
  * Null when the caller was no visitor.
  */
 export async function mergeVisitorInto(runtime: Runtime, passes: VisitorPasses, context: any, userId: string | number): Promise<Visitor | null> {
-  const request = requestOf(context);
+  const request = httpRequestOf(context);
   const visitor: Visitor | null = context?.visitor ?? null;
   if (!request || !visitor) return null;
   const id = hostUserId(userId, 'mergeVisitorInto(context, userId)');

@@ -21,6 +21,7 @@ export async function recordConversion(
   );
   if (changed !== 1) return false;
   visitor.set(ended);
+  runtime.sockets.end(visitor.id, null, 'VISITOR_PASS_REVOKED');
   await runtime.log(visitor.id, event, req, { reason: userId });
   return true;
 }

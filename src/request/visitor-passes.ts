@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import type { Visitor } from '../data/models';
 import { VisitorPassError } from '../errors';
 import type { Runtime } from '../runtime';
+import { sessionHashOf } from '../realtime/tickets';
 import { readTokenParams } from '../tokenise';
 import { isLinkPreview } from './link-preview';
 import { sessionEnding } from './pass-checks';
@@ -62,11 +63,14 @@ export class VisitorPasses {
     if (!(await this.hasHostUser(req))) setSessionLifetime(req, lifetimeSeconds);
   }
 
-  /** Takes the visitor out of the session and rotates its id; other session data stays. */
+  /** Takes the visitor out of the session and rotates its id; other session data stays. The session's sockets close. */
   async end(req: Request): Promise<void> {
     assertSession(req);
+    const stash = readStash(req, this.runtime.options.sessionKey);
+    const sessionHash = sessionHashOf(req);
     clearStash(req, this.runtime.options.sessionKey);
     await this.runtime.store(() => rotateSession(req));
+    if (stash) this.runtime.sockets.end(stash.visitorId, sessionHash, 'VISITOR_REQUIRED');
   }
 
   private async run(req: Request): Promise<FoundVisitor> {
@@ -110,11 +114,16 @@ export class VisitorPasses {
     return { ...none, visitor };
   }
 
-  private async hasHostUser(req: Request): Promise<boolean> {
+  /** The host's logged-in user (`getUser`), or null; a `getUser` that throws means nobody. */
+  async hostUserOf(req: Request): Promise<unknown> {
     try {
-      return Boolean(await this.runtime.options.getUser(req));
+      return (await this.runtime.options.getUser(req)) || null;
     } catch {
-      return false;
+      return null;
     }
+  }
+
+  private async hasHostUser(req: Request): Promise<boolean> {
+    return (await this.hostUserOf(req)) !== null;
   }
 }
