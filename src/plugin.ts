@@ -56,7 +56,8 @@ function announceEndedSession(response: GraphQLResponse, code: string | undefine
  * `pass.plugin`: refuses to start on an untransformed schema, refuses a
  * mutation before any resolver runs when one of its root fields is denied,
  * tells the client when its visitor session ended, logs one ACCESS row per
- * visitor operation, and drains the log on stop.
+ * visitor operation (or only the last-seen time, with `logAccess: false`),
+ * and drains the log on stop.
  */
 export function createPlugin(runtime: Runtime, check: FieldCheck, bypassNames: ReadonlySet<string>): ApolloServerPlugin<any> {
   return {
@@ -83,7 +84,8 @@ export function createPlugin(runtime: Runtime, check: FieldCheck, bypassNames: R
           const request = requestOf(contextValue);
           if (request) announceEndedSession(response, request.state.sessionError?.code);
           const visitor = (contextValue as VisitorPassContext).visitor ?? request?.state.visitor;
-          if (!runtime.options.logAccess || !request?.req || !visitor) return;
+          if (!request?.req || !visitor) return;
+          if (!runtime.options.logAccess) return runtime.accessLog.touch(visitor.id);
           runtime.accessLog.record({
             visitorId: visitor.id,
             reason: operationName ?? null,

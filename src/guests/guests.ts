@@ -52,12 +52,13 @@ export class Guests {
     await this.verify(context);
     const address = clientAddressOf(req);
     const { maxPerAddressPerHour, maxAge } = this.runtime.options.guests;
-    // Counting and inserting one at a time per address keeps the limit exact within a process.
     const guest = await this.perAddress.run(address ?? '', async () => {
-      if (maxPerAddressPerHour !== null && (await this.createdRecently(address)) >= maxPerAddressPerHour) {
+      const created = await this.insert(context, address);
+      if (maxPerAddressPerHour !== null && (await this.rankOf(created)) > maxPerAddressPerHour) {
+        await this.runtime.store(() => created.destroy());
         throw new VisitorPassError('GUEST_RATE_LIMITED');
       }
-      return this.insert(context, address);
+      return created;
     });
     await this.runtime.log(guest.id, 'CREATED', req);
     await this.passes.stash(req, guest, maxAge);
@@ -80,10 +81,25 @@ export class Guests {
     if (answer !== true) throw new VisitorPassError('GUEST_VERIFICATION_FAILED');
   }
 
-  private createdRecently(address: string | null): Promise<number> {
-    const since = new Date(Date.now() - HOUR);
+  /**
+   * Where the new guest stands among this hour's guests from its address,
+   * ordered by creation time, then id. Inserting first and counting after
+   * keeps the limit across instances sharing the database: of guests racing
+   * from one address, only the first `maxPerAddressPerHour` in that order
+   * stay, whichever instance sees them. Within a process creations from one
+   * address also run one at a time.
+   */
+  private rankOf(guest: Visitor): Promise<number> {
+    const since = new Date(guest.createdAt.getTime() - HOUR);
     return this.runtime.store(() =>
-      this.runtime.models.Visitor.count({ where: { kind: 'GUEST', createdFrom: address, createdAt: { [Op.gt]: since } } }),
+      this.runtime.models.Visitor.count({
+        where: {
+          kind: 'GUEST',
+          createdFrom: guest.createdFrom,
+          createdAt: { [Op.gt]: since },
+          [Op.or]: [{ createdAt: { [Op.lt]: guest.createdAt } }, { createdAt: guest.createdAt, id: { [Op.lte]: guest.id } }],
+        },
+      }),
     );
   }
 

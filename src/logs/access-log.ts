@@ -9,6 +9,9 @@ interface AccessEntry extends RequestFacts {
   createdAt: Date;
 }
 
+/** A request of a visitor: an ACCESS row to write, or only a last-seen time (`logAccess: false`). */
+type QueuedAccess = { visitorId: string; createdAt: Date; row: AccessEntry | null };
+
 const FLUSH_INTERVAL_MS = 1000;
 const MAX_BATCH = 500;
 
@@ -18,7 +21,7 @@ const MAX_BATCH = 500;
  * the server stops) writes whatever is still queued.
  */
 export class AccessLog {
-  private queue: AccessEntry[] = [];
+  private queue: QueuedAccess[] = [];
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
 
@@ -27,8 +30,19 @@ export class AccessLog {
     private readonly onFailure: (error: Error) => void,
   ) {}
 
+  /** An ACCESS row, and the visitor's last-seen time. */
   record(entry: Omit<AccessEntry, 'createdAt'>): void {
-    this.queue.push({ ...entry, createdAt: new Date() });
+    const createdAt = new Date();
+    this.enqueue({ visitorId: entry.visitorId, createdAt, row: { ...entry, createdAt } });
+  }
+
+  /** Only the last-seen time: guests expire from it even without access logs. */
+  touch(visitorId: string): void {
+    this.enqueue({ visitorId, createdAt: new Date(), row: null });
+  }
+
+  private enqueue(access: QueuedAccess): void {
+    this.queue.push(access);
     if (this.queue.length >= MAX_BATCH) {
       void this.flush();
     } else if (!this.timer) {
@@ -48,10 +62,11 @@ export class AccessLog {
     return this.flushing;
   }
 
-  private async write(batch: AccessEntry[]): Promise<void> {
+  private async write(batch: QueuedAccess[]): Promise<void> {
     const { Visitor, VisitorLog } = this.models;
     try {
-      await VisitorLog.bulkCreate(batch.map((entry) => ({ ...entry, event: 'ACCESS' })));
+      const rows = batch.flatMap(({ row }) => (row ? [{ ...row, event: 'ACCESS' }] : []));
+      if (rows.length) await VisitorLog.bulkCreate(rows);
       // One statement for the whole batch: last seen to within the flush interval.
       const seenAt = batch[batch.length - 1].createdAt;
       const visitorIds = [...new Set(batch.map((entry) => entry.visitorId))];

@@ -5,6 +5,8 @@ import type {} from 'express-session';
 export interface VisitorStash {
   visitorId: string;
   redeemedAt: number;
+  /** A guest's cookie was last given a new lifetime then (ms). */
+  renewedAt?: number;
 }
 
 type SessionRecord = Record<string, unknown>;
@@ -20,7 +22,8 @@ export function assertSession(req: Request): void {
 export function readStash(req: Request, sessionKey: string): VisitorStash | null {
   const value = (req.session as unknown as SessionRecord)[sessionKey] as Partial<VisitorStash> | undefined;
   if (!value || typeof value.visitorId !== 'string' || typeof value.redeemedAt !== 'number') return null;
-  return { visitorId: value.visitorId, redeemedAt: value.redeemedAt };
+  const renewedAt = typeof value.renewedAt === 'number' ? value.renewedAt : undefined;
+  return { visitorId: value.visitorId, redeemedAt: value.redeemedAt, renewedAt };
 }
 
 export function writeStash(req: Request, sessionKey: string, stash: VisitorStash): void {

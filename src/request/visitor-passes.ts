@@ -7,7 +7,9 @@ import { readTokenParams } from '../tokenise';
 import { isLinkPreview } from './link-preview';
 import { sessionEnding } from './pass-checks';
 import { redeemToken } from './redeem';
-import { assertSession, clearStash, readStash, rotateSession, setSessionLifetime, writeStash } from './session-stash';
+import { assertSession, clearStash, readStash, rotateSession, setSessionLifetime, writeStash, type VisitorStash } from './session-stash';
+
+const DAY = 24 * 3600 * 1000;
 
 /** Who the caller is as far as visitor passes go, worked out once per request. */
 export interface VisitorRequestState {
@@ -111,7 +113,23 @@ export class VisitorPasses {
       clearStash(req, sessionKey);
       return { ...none, sessionError: new VisitorPassError(ending) };
     }
+    if (visitor?.kind === 'GUEST') await this.renewGuestCookie(req, stash);
     return { ...none, visitor };
+  }
+
+  /**
+   * A guest lasts `maxAge` after its last request, so its cookie must too.
+   * express-session only sends a cookie when the session changed; renewing
+   * the stash now and then (daily, or every half `maxAge` if shorter) keeps
+   * the cookie alive without a session write on every request.
+   */
+  private async renewGuestCookie(req: Request, stash: VisitorStash): Promise<void> {
+    const { sessionKey, guests } = this.runtime.options;
+    const now = Date.now();
+    const every = Math.min(DAY, (guests.maxAge * 1000) / 2);
+    if (now - (stash.renewedAt ?? stash.redeemedAt) < every) return;
+    writeStash(req, sessionKey, { ...stash, renewedAt: now });
+    if (!(await this.hasHostUser(req))) setSessionLifetime(req, guests.maxAge);
   }
 
   /** The host's logged-in user (`getUser`), or null; a `getUser` that throws means nobody. */
