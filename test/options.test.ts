@@ -53,6 +53,16 @@ describe('option validation at start-up', () => {
     ['a javascript: linkBaseUrl', { linkBaseUrl: 'javascript:alert(1)' }, 'linkBaseUrl'],
     ['a non-function bypass', { bypass: { staff: 'yes' as unknown as () => boolean } }, 'bypass.staff'],
     ['a non-function canInvite', { canInvite: true as unknown as () => boolean }, 'canInvite'],
+    ['an empty guest scope', { guests: { scope: ' ' } }, 'guests.scope'],
+    ['a zero guest maxAge', { guests: { maxAge: 0 } }, 'guests.maxAge'],
+    ['an unknown guest expireFrom', { guests: { expireFrom: 'redeemed' as 'created' } }, 'guests.expireFrom'],
+    ['a zero per-address guest limit', { guests: { maxPerAddressPerHour: 0 } }, 'guests.maxPerAddressPerHour'],
+    ['an unknown guest name generator', { guests: { nameGenerator: 'fancy' as 'uuid' } }, 'guests.nameGenerator'],
+    ['a non-function guest convert hook', { guests: { convert: 'signup' as unknown as () => string } }, 'guests.convert'],
+    ['a zero ticket lifetime', { tickets: { ttlSeconds: 0 } }, 'tickets.ttlSeconds'],
+    ['a non-redis ticket store URL', { tickets: { redis: 'http://127.0.0.1:6379' } }, 'tickets.redis'],
+    ['a ticket store with unknown connection options', { tickets: { redis: { hots: 'x' } as object } }, 'tickets.redis'],
+    ['a relative ticket path', { tickets: { path: 'ticket' } }, 'tickets.path'],
   ])('%s fails with a message naming the option', (_name, options, option) => {
     const error = startupError(options);
     expect(error).toBeInstanceOf(VisitorPassOptionsError);
