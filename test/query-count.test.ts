@@ -54,3 +54,32 @@ describe.each(dialects)('database queries per request on %s', (dialect) => {
     expect(flushing.filter((sql) => /INSERT/.test(sql))).toHaveLength(1);
   });
 });
+
+describe.each(dialects)('database queries of a guest on %s', (dialect) => {
+  let db: TestDatabase;
+  let app: TestApp;
+  beforeAll(
+    async () =>
+      ({ db, app } = await openTestApp(dialect, {
+        typeDefs: 'type Query { note: String @allowGuest }',
+        resolvers: { Query: { note: (_: unknown, __: unknown, context: { visitor: { fullName: string } | null }) => context.visitor?.fullName ?? null } },
+      })),
+  );
+  afterAll(() => closeTestApp(app, db));
+
+  test('becoming a guest costs three statements (insert, its rank among the address\'s guests, the CREATED log); staying one costs one', async () => {
+    const browser = app.agent().set('user-agent', 'Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0');
+    const creating = await countQueries(db, async () => {
+      const response = await gql(browser, '{ note }');
+      expect(response.body.data.note).toMatch(/^Guest \d{4}$/);
+    });
+    expect(creating).toHaveLength(3);
+    expect(creating[0]).toMatch(/INSERT INTO .visitor_pass_visitors/);
+    expect(creating[1]).toMatch(/SELECT count/i);
+    expect(creating[2]).toMatch(/INSERT INTO .visitor_pass_logs/);
+    await app.pass.flushLogs();
+    const staying = await countQueries(db, () => gql(browser, '{ note }'));
+    expect(staying).toHaveLength(1);
+    expect(staying[0]).toMatch(/SELECT/);
+  });
+});
