@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import { GraphQLError } from 'graphql';
 import { rotateSession, type Visitor, type VisitorPass, type VisitorPassContext } from '../../src';
 import type { GuestbookEntry, Reference, ReferenceModels, User } from './data';
+import type { ReferenceEvent, ReferenceEventKind, ReferenceFeed } from './live';
 import { DECOY_HASH, verifyPassword } from './passwords';
 
 export const REFERENCE_SCOPE = 'REFERENCE_REQUEST';
@@ -51,6 +52,21 @@ export const referenceTypeDefs = /* GraphQL */ `
     createdAt: DateTime!
   }
 
+  enum ReferenceEventKind {
+    "The visitor opened the invitation link (redeemed it)."
+    OPENED
+    DRAFT_SAVED
+    SUBMITTED
+  }
+
+  "Something a visitor did with a reference request, as it happens."
+  type ReferenceEvent {
+    event: ReferenceEventKind!
+    visitorId: ID!
+    visitorName: String!
+    at: DateTime!
+  }
+
   type Query {
     me: User
     "The request the calling visitor was invited for; null for a bypassing staff member."
@@ -76,8 +92,20 @@ export const referenceTypeDefs = /* GraphQL */ `
     """
     signGuestbook(message: String!): GuestbookEntry! @allowGuest
   }
+
+  type Subscription {
+    """
+    Live news of the reference requests the logged-in user sent: a link opened, a draft saved, a reference
+    submitted. Over WebSocket only (graphql-ws at /graphql), with a realtime ticket as connectionParams.ticket.
+    """
+    referenceEvents: ReferenceEvent! @registeredUser
+  }
 `;
 
+/**
+ * Over HTTP, `req` is the request; over the WebSocket only subscriptions run
+ * (app.ts refuses the rest), and none of them reads `req`.
+ */
 export type ReferenceContext = VisitorPassContext & { user: User | null; req: Request };
 
 function badInput(message: string): GraphQLError {
@@ -115,7 +143,18 @@ const newestFirst: [string, string][] = [
   ['id', 'DESC'],
 ];
 
-export function createReferenceResolvers(models: ReferenceModels, pass: VisitorPass<ReferenceContext>) {
+/** The event for the user who asked, or null when no registered user sent the invitation. */
+export function referenceEvent(visitor: Visitor, event: ReferenceEventKind): ReferenceEvent | null {
+  const requesterId = Number(visitor.invitedBy);
+  if (visitor.invitedBy === null || !Number.isInteger(requesterId)) return null;
+  return { requesterId, visitorId: visitor.id, visitorName: visitor.fullName, event, at: new Date().toISOString() };
+}
+
+export function createReferenceResolvers(models: ReferenceModels, pass: VisitorPass<ReferenceContext>, feed: ReferenceFeed) {
+  const announce = (visitor: Visitor, kind: ReferenceEventKind) => {
+    const event = referenceEvent(visitor, kind);
+    if (event) feed.publish(event);
+  };
   const findDraft = (visitor: Visitor) => models.Reference.findOne({ where: { visitorId: visitor.id, status: 'DRAFT' } });
 
   /** Updates the visitor's draft, or starts one. */
@@ -170,8 +209,11 @@ export function createReferenceResolvers(models: ReferenceModels, pass: VisitorP
         return true;
       },
       // @visitor without a bypass: these two only ever run for a visitor.
-      saveReferenceDraft: (_: unknown, { text }: { text: string }, { visitor }: ReferenceContext) =>
-        writeReference(visitor!, { text: checkText(text, { required: false }), rating: null, status: 'DRAFT' }),
+      saveReferenceDraft: async (_: unknown, { text }: { text: string }, { visitor }: ReferenceContext) => {
+        const draft = await writeReference(visitor!, { text: checkText(text, { required: false }), rating: null, status: 'DRAFT' });
+        announce(visitor!, 'DRAFT_SAVED');
+        return draft;
+      },
       submitReference: async (_: unknown, { text, rating }: { text: string; rating: number }, context: ReferenceContext) => {
         const visitor = context.visitor!;
         const reference = await writeReference(visitor, {
@@ -180,6 +222,7 @@ export function createReferenceResolvers(models: ReferenceModels, pass: VisitorP
           status: 'SUBMITTED',
         });
         await pass.endVisitorSession(context, { deactivate: true });
+        announce(visitor, 'SUBMITTED');
         return reference;
       },
       // @allowGuest: an anonymous browser is a guest by now; a bot or link preview is not.
@@ -194,6 +237,19 @@ export function createReferenceResolvers(models: ReferenceModels, pass: VisitorP
           : { authorName: visitor!.fullName, userId: null, visitorId: visitor!.id };
         return models.GuestbookEntry.create({ message: text, ...author });
       },
+    },
+    Subscription: {
+      // @registeredUser: the ticket was issued to a logged-in user; app.ts loaded them for the context.
+      referenceEvents: {
+        subscribe: (_: unknown, __: unknown, { user }: ReferenceContext) => {
+          if (!user) throw new GraphQLError('Log in again.', { extensions: { code: 'UNAUTHENTICATED' } });
+          return feed.subscribe(user.id);
+        },
+        resolve: (event: ReferenceEvent) => event,
+      },
+    },
+    ReferenceEvent: {
+      at: (event: ReferenceEvent) => new Date(event.at),
     },
   };
 }

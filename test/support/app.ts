@@ -3,6 +3,7 @@ import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import express from 'express';
+import type { GraphQLSchema } from 'graphql';
 import session from 'express-session';
 import request from 'supertest';
 import { createVisitorPass, type VisitorPass, type VisitorPassOptions } from '../../src';
@@ -78,6 +79,8 @@ export interface TestApp {
   app: express.Express;
   pass: VisitorPass;
   server: ApolloServer<any>;
+  /** The transformed executable schema Apollo serves (e.g. for graphql-ws's useServer). */
+  schema: GraphQLSchema;
   state: HostState;
   /** A new cookie jar: one browser. */
   agent(): request.Agent;
@@ -135,6 +138,8 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
     (req as any).user = (req.session as any).user ?? null;
     next();
   });
+  // The JSON realtime ticket endpoint (POST tickets.path), after the session, as a host mounts it.
+  app.use(pass.ticketHandler());
   app.post('/login', (req, res) => {
     (req.session as any).user = { id: String(req.body.id), isStaff: Boolean(req.body.isStaff) };
     res.json({ ok: true });
@@ -161,6 +166,7 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
     app,
     pass,
     server,
+    schema,
     state,
     agent: () => request.agent(app),
     async stop() {
