@@ -47,7 +47,9 @@ export function createResolvers(
       async issueRealtimeTicket(_source, _args, context) {
         const request = httpRequestOf(context);
         if (!request) throw new VisitorPassError('REALTIME_TICKET_FORBIDDEN', 'Realtime tickets are issued over HTTP, to a session.');
-        return tickets.issueFor(request.req, context.visitor ?? null, await passes.hostUserOf(request.req));
+        // The context's visitor, not the state's: a guest created earlier in this request counts.
+        const state = { ...request.state, visitor: context.visitor ?? null };
+        return tickets.issueFor(request.req, state, await passes.hostUserOf(request.req));
       },
     },
     Visitor: {

@@ -220,11 +220,8 @@ const sessionKinds: SessionKind[] = ['database sessions', ...(REDIS_URL ? (['Red
       expect([ticket.status, ticket.body]).toEqual([401, { status: 'error', code: 'REALTIME_TICKET_FORBIDDEN' }]);
     });
 
-    // KNOWN DEFECT in src (with Redis sessions, where her session itself can be read): the ticket endpoint
-    // (src/realtime/ticket-handler.ts) and issueRealtimeTicket (src/resolvers.ts) ignore the request state's
-    // sessionError VISITOR_PASS_UNAVAILABLE and answer 401 REALTIME_TICKET_FORBIDDEN, as if she were nobody.
-    // test.failing passes while the defect is there; make it `test` once src answers 503.
-    (kind === 'Redis sessions' ? test.failing : test)('a visitor asking for a ticket gets VISITOR_PASS_UNAVAILABLE (503), not “forbidden”', async () => {
+    // With Redis sessions her session can be read while her pass cannot: she is told the store is down, not that she is nobody.
+    test('a visitor asking for a ticket gets VISITOR_PASS_UNAVAILABLE (503), not “forbidden”', async () => {
       const refused = await ginger.post('/visitor-pass/ticket').set('content-type', 'application/json').send({});
       expect([refused.status, refused.body]).toEqual([503, { status: 'error', code: 'VISITOR_PASS_UNAVAILABLE' }]);
       const mutation = await gql(ginger, 'mutation { issueRealtimeTicket { ticket } }');

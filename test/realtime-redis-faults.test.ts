@@ -167,7 +167,7 @@ describeFaults('Redis killed mid-run, then restarted', () => {
       const { link } = invited.body.data.inviteVisitor;
       const carol = one.agent();
       await openLink(carol, link).expect(303);
-      expect((await gql(carol, '{ secret whoami }')).body).toEqual({ data: { secret: 'secret', whoami: 'visitor:Carol Rogers:REFERENCE_REQUEST' } });
+      expect((await gql(carol, '{ secret whoami }')).body).toEqual({ data: { secret: 'secret', whoami: 'visitor:Carol:REFERENCE_REQUEST' } });
       // On the other instance as well.
       expect((await gql(two.agent(), '{ publicInfo }')).body).toEqual({ data: { publicInfo: 'public' } });
     });

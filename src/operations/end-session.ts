@@ -16,11 +16,11 @@ export async function endVisitorSession(
   const request = httpRequestOf(context);
   const visitor = context?.visitor;
   if (!request || !visitor) return false;
-  await passes.end(request.req);
   if (deactivate) {
     await runtime.store(() => visitor.deactivate());
     runtime.sockets.end(visitor.id, null, 'VISITOR_PASS_REVOKED');
   }
+  await passes.end(request.req);
   await runtime.log(visitor.id, 'ENDED', request.req, { reason: deactivate ? 'DEACTIVATED' : null });
   runtime.events.emit('ended', { visitor, deactivated: Boolean(deactivate) });
   context.visitor = null;

@@ -14,7 +14,8 @@ function refuse(res: Response, status: number, code: string): void {
  * preflight, which this endpoint never grants.
  */
 function isCrossSiteSafe(req: Request): boolean {
-  return Boolean(req.is('application/json')) || req.get('x-requested-with') !== undefined;
+  // The header itself, not req.is(): that answers null for a request without a body.
+  return /^application\/json\s*(;|$)/i.test(req.get('content-type') ?? '') || req.get('x-requested-with') !== undefined;
 }
 
 /**
@@ -37,7 +38,7 @@ export function createTicketHandler(runtime: Runtime, passes: VisitorPasses, tic
       try {
         const state = await passes.resolve(req);
         if (state.tokenError) throw state.tokenError;
-        const { ticket, expiresAt } = await tickets.issueFor(req, state.visitor, await passes.hostUserOf(req));
+        const { ticket, expiresAt } = await tickets.issueFor(req, state, await passes.hostUserOf(req));
         res.json({ status: 'ok', ticket, expiresAt: expiresAt.toISOString() });
       } catch (error) {
         if (!isVisitorPassError(error)) return next(error);

@@ -1,10 +1,10 @@
 import type { Request } from 'express';
-import type { Visitor } from '../data/models';
 import { VisitorPassError } from '../errors';
 import type { VisitorPassEmitter } from '../events';
 import { userIdOf } from '../operations/manage';
 import type { ResolvedTicketOptions } from '../options';
 import { readStash } from '../request/session-stash';
+import type { VisitorRequestState } from '../request/visitor-passes';
 import { createToken, hashToken, isWellFormedToken } from '../token';
 import type { TicketStore } from './ticket-store';
 
@@ -55,10 +55,17 @@ export class Tickets {
     private readonly sessionKey: string,
   ) {}
 
-  /** A ticket for the caller of this request: a visitor, a host user, or both. */
-  async issueFor(req: Request, visitor: Visitor | null, user: unknown): Promise<RealtimeTicket> {
+  /**
+   * A ticket for the caller of this request: a visitor, a host user, or
+   * both. A session whose visitor could not be read (database down) is told
+   * so, not that it is nobody.
+   */
+  async issueFor(req: Request, state: VisitorRequestState, user: unknown): Promise<RealtimeTicket> {
+    const { visitor, sessionError } = state;
     const userId = userIdOf({ user });
-    if (!visitor && userId === null) throw new VisitorPassError('REALTIME_TICKET_FORBIDDEN');
+    if (!visitor && userId === null) {
+      throw sessionError?.code === 'VISITOR_PASS_UNAVAILABLE' ? sessionError : new VisitorPassError('REALTIME_TICKET_FORBIDDEN');
+    }
     return this.issue({
       visitorId: visitor?.id ?? null,
       scope: visitor?.scope ?? null,
