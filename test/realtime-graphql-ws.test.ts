@@ -288,8 +288,8 @@ describe.each(basicTicketStoreKinds)('graphql-ws with realtime tickets, %s store
       const deactivatedAt = Date.now();
       expect((await gql(third, 'mutation { endVisitorSession(deactivate: true) }')).body).toEqual({ data: { endVisitorSession: true } });
       await expectForbiddenClose(staying.client, 'VISITOR_PASS_REVOKED', deactivatedAt, `${kind}: endVisitorSession(deactivate) → another browser's socket`);
-      // The deactivating browser's own socket closes as well (its session ended first: reason VISITOR_REQUIRED).
-      await expectForbiddenClose(deactivating.client, null, deactivatedAt, `${kind}: endVisitorSession(deactivate) → the caller's own socket`);
+      // The deactivating browser's own socket closes as well, for the same reason.
+      await expectForbiddenClose(deactivating.client, 'VISITOR_PASS_REVOKED', deactivatedAt, `${kind}: endVisitorSession(deactivate) → the caller's own socket`);
     });
 
     test('a subscribe after the pass was deactivated directly in the database is refused with VISITOR_PASS_REVOKED, then the socket closes', async () => {

@@ -123,6 +123,9 @@ describeFaults('Redis killed mid-run, then restarted', () => {
 
   describe('Redis killed (SIGKILL)', () => {
     beforeAll(async () => {
+      // The test's own client goes first, so it does not reconnect in the background.
+      peek?.destroy();
+      peek = undefined;
       await redis.stop('SIGKILL');
       unavailable.length = 0;
     });
@@ -203,9 +206,11 @@ describeFaults('Redis killed mid-run, then restarted', () => {
   describe('Redis restarted on the same port', () => {
     let recoveredAfter: number;
     beforeAll(async () => {
+      const restarting = Date.now();
       redis = await startRedisServer(redis.port);
       peek = await redisClient(redis.url);
       const restarted = Date.now();
+      console.log(`[realtime-redis-faults] redis-server restarted on port ${redis.port}, answering PING after ${restarted - restarting} ms`);
       // Poll: the pass reconnects by itself.
       const fred = await hostUserAgent(one, { id: 'fred' });
       await waitUntil(async () => (await gql(fred, ISSUE_TICKET)).status === 200, 'issueRealtimeTicket to work again', 10_000);
@@ -268,7 +273,7 @@ describeFaults("a pass's own Redis connection, right after createVisitorPass", (
     try {
       await expect(pass.tickets.consume(unknownToken())).resolves.toBeNull();
     } finally {
-      await untilTicketsAnswer(pass);
+      console.log(`[realtime-redis-faults] a new pass answered ticket look-ups only ${await untilTicketsAnswer(pass)} ms later`);
       await pass.close();
     }
   });
@@ -284,8 +289,8 @@ describeFaults("a pass's own Redis connection, right after createVisitorPass", (
   });
 
   test('pass.close() once connected closes its connections', async () => {
-    const pass = testPass(db, { tickets: { redis: redis.url, keyPrefix: uniquePrefix('closed-later') } });
     const before = await otherClients();
+    const pass = testPass(db, { tickets: { redis: redis.url, keyPrefix: uniquePrefix('closed-later') } });
     await untilTicketsAnswer(pass);
     await waitUntil(async () => (await otherClients()) === before + 2, 'the client and its subscriber to connect');
     await pass.close();

@@ -1,4 +1,6 @@
+import type { Sequelize } from 'sequelize';
 import type request from 'supertest';
+import { connectDatabase } from '../src';
 import { gql, invite, openLink, startTestApp, unknownToken, type TestApp } from './support/app';
 import { createTestDatabase, type TestDatabase } from './support/databases';
 import { hostUserAgent } from './support/visitor-agent';
@@ -163,5 +165,42 @@ describe('tickets.path', () => {
     const { ticket } = expectOk(await postJson(browser, '/realtime/ticket'));
     expect(await app.pass.tickets.consume(ticket)).toBeNull();
     expect(await custom.pass.tickets.consume(ticket)).not.toBeNull();
+  });
+});
+
+describe('the database unreachable', () => {
+  let down: TestApp;
+  let store: Sequelize;
+  let visitorBrowser: request.Agent;
+  let fred: request.Agent;
+
+  beforeAll(async () => {
+    // The pass gets a connection of its own, closed below; the suite's stays for the clean-up.
+    store = connectDatabase(db.url);
+    down = await startTestApp({ database: { ...db, sequelize: store } });
+    ({ browser: visitorBrowser } = await visitor(down));
+    fred = await hostUserAgent(down, { id: 'fred' });
+    expectOk(await postJson(visitorBrowser));
+    await store.close();
+  });
+  afterAll(async () => {
+    await down?.stop();
+    await down?.pass.close();
+  });
+
+  test('a visitor whose pass cannot be read is told VISITOR_PASS_UNAVAILABLE (503), not that they are nobody (401)', async () => {
+    expectRefused(await postJson(visitorBrowser), 503, 'VISITOR_PASS_UNAVAILABLE');
+    const response = await gql(visitorBrowser, 'mutation { issueRealtimeTicket { ticket } }');
+    expect(response.status).toBe(503);
+    expect(response.body.errors.map((error: { extensions: { code: string } }) => error.extensions.code)).toEqual(['VISITOR_PASS_UNAVAILABLE']);
+  });
+
+  test('a host user needs no database for a ticket', async () => {
+    const { ticket } = expectOk(await postJson(fred));
+    expect(await down.pass.tickets.consume(ticket)).toMatchObject({ visitorId: null, userId: 'fred' });
+  });
+
+  test('an anonymous caller is still 401', async () => {
+    expectRefused(await postJson(down.agent()), 401, 'REALTIME_TICKET_FORBIDDEN');
   });
 });

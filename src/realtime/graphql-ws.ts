@@ -22,6 +22,8 @@ interface Connection {
 /** The options piece `pass.graphqlWs()` gives `useServer` of graphql-ws. */
 export type GraphqlWsServerOptions = Required<Pick<ServerOptions<any, any>, 'onConnect' | 'onSubscribe' | 'onClose' | 'context'>>;
 
+const TRY_AGAIN_LATER = 1013;
+
 function socketOf(ctx: Context<any, any>): ClosableSocket {
   const socket = (ctx.extra as { socket?: ClosableSocket } | undefined)?.socket;
   if (!socket) throw new Error('graphql-visitor-pass: pass.graphqlWs() needs graphql-ws on `ws` (useServer from graphql-ws/use/ws).');
@@ -52,16 +54,31 @@ export function createGraphqlWs(runtime: Runtime, tickets: Tickets, sockets: Ope
     return ending;
   }
 
+  /** The connection a ticket opens, or null for no, used, expired or malformed ticket, or an ended visitor session. */
+  async function admit(ctx: Context<any, any>): Promise<Connection | null> {
+    const caller = await tickets.consume((ctx.connectionParams as { ticket?: unknown } | undefined)?.ticket);
+    if (!caller) return null;
+    const connection: Connection = { caller, visitor: null };
+    return (await recheck(connection)) === null ? connection : null;
+  }
+
   return function graphqlWs(options: GraphqlWsOptions = {}): GraphqlWsServerOptions {
     const connections = new WeakMap<object, Connection>();
 
     return {
       async onConnect(ctx) {
-        const caller = await tickets.consume((ctx.connectionParams as { ticket?: unknown } | undefined)?.ticket);
-        if (!caller) return false;
-        const connection: Connection = { caller, visitor: null };
-        if ((await recheck(connection)) !== null) return false;
+        let connection: Connection | null;
+        try {
+          connection = await admit(ctx);
+        } catch (error) {
+          if (!(error instanceof VisitorPassError && error.code === 'VISITOR_PASS_UNAVAILABLE')) throw error;
+          // 1013 "try again later": a store outage is no reason for the client to give up, as 4500 would tell it.
+          socketOf(ctx).close(TRY_AGAIN_LATER, error.code);
+          return false;
+        }
+        if (!connection) return false;
         connections.set(ctx, connection);
+        const { caller } = connection;
         if (connection.visitor && caller.visitorId) {
           const closeAt = sessionRunsOutAt(connection.visitor, caller.redeemedAt ?? 0, runtime);
           sockets.add(caller.visitorId, caller.sessionHash, socketOf(ctx), closeAt);

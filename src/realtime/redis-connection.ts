@@ -36,20 +36,44 @@ function ownClient(redis: string | RedisConnectionOptions): NodeRedisClient {
   });
 }
 
-function nodeRedisConnection(client: NodeRedisClient, owned: boolean, onError: (error: Error) => void): RedisConnection {
-  const subscribers: NodeRedisClient[] = [];
+const CLOSE_WAIT_MS = 2000;
+
+/**
+ * Closes a client. One still connecting is let finish first (for a while):
+ * stopped mid-way, its connection would still open afterwards and stay.
+ */
+async function shut(client: NodeRedisClient, connected: Promise<unknown>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)));
+  await Promise.race([connected.catch(() => undefined), waited]);
+  clearTimeout(timer);
+  if (client.isReady) await client.close().catch(() => client.destroy());
+  else if (client.isOpen) client.destroy();
+}
+
+/**
+ * `connecting`: the first connection of a client this package opened.
+ * Commands wait for it (a pass serves before Redis has answered once);
+ * after it, commands fail at once while Redis is away.
+ */
+function nodeRedisConnection(client: NodeRedisClient, connecting: Promise<void> | null, onError: (error: Error) => void): RedisConnection {
+  const subscribers: Array<{ subscriber: NodeRedisClient; connected: Promise<unknown> }> = [];
   return {
-    command: (args) => client.sendCommand(args),
+    async command(args) {
+      if (connecting && !client.isReady) await connecting;
+      return client.sendCommand(args);
+    },
     async subscribe(channel, onMessage) {
       const subscriber = client.duplicate({ disableOfflineQueue: false });
       subscriber.on('error', onError);
-      subscribers.push(subscriber);
-      await subscriber.connect();
+      const connected = subscriber.connect();
+      subscribers.push({ subscriber, connected });
+      await connected;
       await subscriber.subscribe(channel, (message) => onMessage(String(message)));
     },
     async close() {
-      const all = owned ? [client, ...subscribers] : subscribers;
-      await Promise.all(all.map((each) => (each.isOpen ? each.close().catch(() => each.destroy()) : undefined)));
+      const own = connecting ? [shut(client, connecting)] : [];
+      await Promise.all([...own, ...subscribers.map(({ subscriber, connected }) => shut(subscriber, connected))]);
     },
   };
 }
@@ -82,9 +106,12 @@ export function connectRedis(redis: string | RedisConnectionOptions | RedisClien
   if (typeof redis === 'string' || !('duplicate' in redis)) {
     const client = ownClient(redis);
     client.on('error', onError);
-    client.connect().catch(onError);
-    return nodeRedisConnection(client, true, onError);
+    const connecting = client.connect().then(
+      () => undefined,
+      (error: Error) => onError(error),
+    );
+    return nodeRedisConnection(client, connecting, onError);
   }
   if (isIoRedis(redis)) return ioRedisConnection(redis, onError);
-  return nodeRedisConnection(redis as unknown as NodeRedisClient, false, onError);
+  return nodeRedisConnection(redis as unknown as NodeRedisClient, null, onError);
 }
