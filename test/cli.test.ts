@@ -258,6 +258,8 @@ describe.each(dialects)('visitor-pass commands against a database (%s)', (dialec
         invitedBy: 'fred',
         expiresAt: '2030-02-03T04:05:00.000Z',
         lastSeenAt: '2030-01-02T03:04:00.000Z',
+        convertedUserId: null,
+        convertedAt: null,
       });
       expect(lines.find((line) => line.id === revoked)).toMatchObject({ isActive: false, revokedAt: expect.any(String) });
       for (const line of lines) expect(line).not.toHaveProperty('tokenHash');

@@ -13,7 +13,7 @@ interface ListOptions {
 // Everything but the token hash, which never leaves the database.
 const LISTED_ATTRIBUTES = [
   'id', 'kind', 'firstName', 'lastName', 'email', 'scope', 'context', 'invitedBy', 'url', 'expiresAt', 'sessionExpiry',
-  'isActive', 'maxUses', 'useCount', 'redeemedAt', 'lastSeenAt', 'revokedAt', 'createdAt',
+  'isActive', 'maxUses', 'useCount', 'redeemedAt', 'lastSeenAt', 'revokedAt', 'convertedUserId', 'convertedAt', 'createdAt',
 ] as const;
 
 const time = (date: Date | null) => (date ? `${date.toISOString().slice(0, 16)}Z` : '-');
