@@ -35,7 +35,12 @@ export function createLinkHandler(runtime: Runtime, passes: VisitorPasses) {
         if (readTokenParams(req.originalUrl, key).length === 0) return next();
         // The token must not leak through the Referer of anything this page loads.
         res.set({ 'Referrer-Policy': 'no-referrer', 'Cache-Control': 'no-store' });
-        if (state.redeemed) return res.redirect(303, untokenise(req.originalUrl, key));
+        if (state.redeemed) {
+          // express-session sends the headers before it stores a changed session: a browser following
+          // the 303 at once could arrive before its visitor is stored. Store it first.
+          await new Promise<void>((resolve, reject) => req.session.save((error) => (error ? reject(error) : resolve())));
+          return res.redirect(303, untokenise(req.originalUrl, key));
+        }
         if (state.tokenError && failureRedirect) {
           return res.redirect(303, setQueryParam(failureRedirect, 'reason', state.tokenError.code));
         }

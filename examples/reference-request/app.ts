@@ -23,8 +23,9 @@ import { createSessions, loadUser } from './auth';
 import { defineReferenceModels, migrateReferenceTables, seedUsers, type ReferenceModels } from './data';
 import { guestHooks, listenForGuests } from './guests';
 import { memoryFeed, redisFeed, type RedisClient, type ReferenceFeed } from './live';
-import { renderReferencePage } from './page';
+import { Outbox, type InvitationMail } from './outbox';
 import { createReferenceResolvers, REFERENCE_SCOPE, referenceEvent, referenceTypeDefs, type ReferenceContext } from './schema';
+import { webRoutes } from './web';
 
 export interface ReferenceAppOptions {
   /** `sqlite:<path>`, `postgres://…`, `mysql://…` or `mariadb://…`. */
@@ -45,6 +46,11 @@ export interface ReferenceAppOptions {
   redisUrl?: string;
   /** Prefix of every Redis key and channel of the app. Default `reference-request:`. */
   redisKeyPrefix?: string;
+  /**
+   * Keep the invitation mails in an in-memory outbox shown at `/dev/outbox` (links and tokens included).
+   * Default: on unless NODE_ENV is `production`.
+   */
+  devOutbox?: boolean;
 }
 
 export interface ReferenceApp {
@@ -58,17 +64,15 @@ export interface ReferenceApp {
   feed: ReferenceFeed;
   /** The app's Redis client when `redisUrl` is set. */
   redis: RedisClient | null;
+  /** The mails the app produced (`/dev/outbox`), or null when `devOutbox` is off. */
+  outbox: Outbox | null;
   /** Listens; resolves to the base URL, e.g. `http://localhost:4000`. */
   start(): Promise<string>;
   /** Stops accepting, closes the WebSockets, finishes open requests, drains the access log, closes Redis and the database. */
   stop(): Promise<void>;
 }
 
-export interface InvitationMail {
-  to: string;
-  subject: string;
-  text: string;
-}
+export type { InvitationMail } from './outbox';
 
 /** The development mail backend: the mail is shown on the console instead of sent. */
 function printMail(mail: InvitationMail): void {
@@ -218,9 +222,23 @@ export async function createReferenceApp(options: ReferenceAppOptions): Promise<
   const sessions = await createSessions(sequelize, options.sessionSecret ?? DEV_SESSION_SECRET, redis ? { client: redis, prefix: `${redisPrefix}sess:` } : undefined);
   const feed = redis ? await redisFeed(redis, `${redisPrefix}reference-events`, redisLog.error) : memoryFeed();
 
-  // The host sends the mail: the link (with its token) goes to the visitor, nowhere else.
+  // The host sends the mail: the link (with its token) goes to the visitor, nowhere else
+  // (in development, also to the outbox page, since no mail really leaves).
+  const outbox = (options.devOutbox ?? process.env.NODE_ENV !== 'production') ? new Outbox() : null;
+  const deliver = (visitorId: string, link: string, mail: InvitationMail) => {
+    outbox?.add({ ...mail, link, visitorId });
+    sendMail(mail);
+  };
   pass.events.on('invited', ({ visitor, link }) => {
-    sendMail({ to: `${visitor.fullName} <${visitor.email}>`, subject: 'You are asked for a reference', text: `Open this link to answer: ${link}` });
+    deliver(visitor.id, link, { to: `${visitor.fullName} <${visitor.email}>`, subject: 'You are asked for a reference', text: `Open this link to answer: ${link}` });
+  });
+  pass.events.on('reissued', ({ visitor, link }) => {
+    if (visitor.kind !== 'INVITED' || !visitor.email) return;
+    deliver(visitor.id, link, {
+      to: `${visitor.fullName} <${visitor.email}>`,
+      subject: 'Your new link for the reference request',
+      text: `Your earlier link no longer works. Open this one to answer: ${link}`,
+    });
   });
   // Guestbook entries follow a guest into the account they log into, and go with a guest who expires.
   listenForGuests(pass, models);
@@ -315,10 +333,8 @@ export async function createReferenceApp(options: ReferenceAppOptions): Promise<
   app.use(loadUser(models));
   // POST /visitor-pass/ticket: a realtime ticket for the session's visitor or logged-in user.
   app.use(pass.ticketHandler());
-  app.get('/reference', pass.linkHandler(), async (req, res) => {
-    const page = await renderReferencePage(req, models);
-    res.status(page.status).set('Cache-Control', 'no-store').type('html').send(page.html);
-  });
+  // The pages: log in, invite, the outbox, Ginger's form (GET /reference opens the link), staff.
+  app.use(webRoutes({ pass, apollo, outbox, isUnavailable: (error) => isDatabaseFailure(error) || isRedisFailure(error) }));
   app.use(
     '/graphql',
     express.json(),
@@ -336,6 +352,7 @@ export async function createReferenceApp(options: ReferenceAppOptions): Promise<
     models,
     feed,
     redis,
+    outbox,
     start: () =>
       new Promise((resolve, reject) => {
         httpServer.once('error', reject);

@@ -9,6 +9,7 @@ export const REFERENCE_SCOPE = 'REFERENCE_REQUEST';
 const MAX_TEXT = 5000;
 const MAX_GUESTBOOK_MESSAGE = 500;
 const GUESTBOOK_PAGE = 50;
+const MAX_PASS_LIST = 500;
 
 /** The example's schema, beside the plugin's `pass.typeDefs`. */
 export const referenceTypeDefs = /* GraphQL */ `
@@ -67,8 +68,20 @@ export const referenceTypeDefs = /* GraphQL */ `
     at: DateTime!
   }
 
+  extend type Visitor {
+    "Where the reference this visitor was asked for stands: DRAFT, SUBMITTED, or null before a first draft."
+    referenceStatus: ReferenceStatus
+    "The registered user who sent the invitation, if one did."
+    invitedByUser: User
+  }
+
   type Query {
     me: User
+    """
+    Invitation passes the logged-in user sent, newest first; with all: true (staff only, else FORBIDDEN),
+    every invited pass. Guests are not listed. What a pass shows of its visits stays the inviter's or staff's.
+    """
+    visitorPasses(all: Boolean = false, limit: Int = 100): [Visitor!]! @registeredUser
     "The request the calling visitor was invited for; null for a bypassing staff member."
     referenceRequest: ReferenceRequest @visitor(scope: "${REFERENCE_SCOPE}", bypass: "staff")
     "Submitted references written for the logged-in user, newest first. A visitor or guest: REGISTRATION_REQUIRED; anyone else: LOGIN_REQUIRED."
@@ -174,11 +187,31 @@ export function createReferenceResolvers(models: ReferenceModels, pass: VisitorP
           where: { requesterId: user!.id, status: 'SUBMITTED' },
           order: [['createdAt', 'DESC'], ['id', 'DESC']],
         }),
+      // @registeredUser: only ever runs for a logged-in user.
+      visitorPasses: (_: unknown, { all, limit }: { all?: boolean | null; limit?: number | null }, { user }: ReferenceContext) => {
+        if (all && !user!.isStaff) {
+          throw new GraphQLError('Only staff may list every pass.', { extensions: { code: 'FORBIDDEN', http: { status: 403 } } });
+        }
+        const take = limit ?? 100;
+        if (!Number.isInteger(take) || take < 1 || take > MAX_PASS_LIST) throw badInput(`limit must be a whole number from 1 to ${MAX_PASS_LIST}.`);
+        return pass.models.Visitor.findAll({
+          where: all ? { kind: 'INVITED' } : { kind: 'INVITED', invitedBy: String(user!.id) },
+          order: newestFirst,
+          limit: take,
+        });
+      },
       guestbook: () => models.GuestbookEntry.findAll({ order: newestFirst, limit: GUESTBOOK_PAGE }),
       myGuestbookEntries: (_: unknown, __: unknown, { user, visitor }: ReferenceContext) => {
         if (user) return models.GuestbookEntry.findAll({ where: { userId: user.id }, order: newestFirst });
         if (visitor) return models.GuestbookEntry.findAll({ where: { visitorId: visitor.id }, order: newestFirst });
         return [];
+      },
+    },
+    Visitor: {
+      invitedByUser: (visitor: Visitor) => (visitor.invitedBy === null ? null : models.User.findByPk(Number(visitor.invitedBy))),
+      referenceStatus: async (visitor: Visitor) => {
+        const reference = await models.Reference.findOne({ where: { visitorId: visitor.id }, order: newestFirst, attributes: ['status'] });
+        return reference?.status ?? null;
       },
     },
     ReferenceRequest: {
