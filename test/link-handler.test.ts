@@ -1,5 +1,11 @@
+import { once } from 'node:events';
+import { get, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import session from 'express-session';
 import { dialects, createTestDatabase, type TestDatabase } from './support/databases';
 import { gql, invite, openLink, startTestApp, type TestApp, unknownToken } from './support/app';
+
+const BROWSER = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0';
 
 
 describe.each(dialects)('the link handler (%s)', (dialect) => {
@@ -101,5 +107,47 @@ describe.each(dialects)('the link handler (%s)', (dialect) => {
       expect(opened.headers.location).toBe('/apply?x=1');
       expect((await ginger.get('/apply?x=1')).body).toEqual({ visitor: 'Ginger Rogers', error: null });
     });
+  });
+});
+
+describe('the link handler and a slow session store', () => {
+  let db: TestDatabase;
+  let app: TestApp;
+  let server: Server;
+  /** A store whose writes take a while, as a networked one can. */
+  class SlowStore extends session.MemoryStore {
+    override set(sid: string, data: session.SessionData, callback?: (error?: unknown) => void): void {
+      setTimeout(() => super.set(sid, data, callback), 200);
+    }
+  }
+  const store = new SlowStore();
+
+  beforeAll(async () => {
+    db = await createTestDatabase('sqlite');
+    app = await startTestApp({ database: db, store });
+    server = app.app.listen(0);
+    await once(server, 'listening');
+  });
+  afterAll(async () => {
+    server.close();
+    await app.stop();
+    await db.drop();
+  });
+
+  test('the redeemed session is stored before the 303 reaches the browser (which follows it at once)', async () => {
+    const { link } = await invite(app.agent(), {});
+    const url = new URL(link);
+    const { port } = server.address() as AddressInfo;
+    // Headers only: a browser acts on the 303 as soon as they arrive, before the body ends.
+    const response = await new Promise<IncomingMessage>((resolve, reject) =>
+      get({ port, path: url.pathname + url.search, headers: { 'user-agent': BROWSER } }, resolve).on('error', reject),
+    );
+    const sid = decodeURIComponent(/^connect\.sid=([^;]+)/.exec(response.headers['set-cookie']?.[0] ?? '')?.[1] ?? '').replace(/^s:/, '').split('.')[0];
+    const stored = await new Promise<session.SessionData | null | undefined>((resolve, reject) =>
+      store.get(sid, (error, data) => (error ? reject(error) : resolve(data))),
+    );
+    response.resume();
+    expect(response.statusCode).toBe(303);
+    expect((stored as Record<string, any> | null | undefined)?.['visitor:session']).toMatchObject({ visitorId: expect.any(String) });
   });
 });

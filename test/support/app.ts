@@ -94,6 +94,8 @@ export interface TestAppOptions {
   resolvers?: Record<string, any>;
   /** express-session cookie options of the host. */
   cookie?: session.CookieOptions;
+  /** express-session's store (default: its MemoryStore). */
+  store?: session.Store;
   /** Run `pass.migrate()` before starting (default true); false for a database that cannot be reached. */
   migrate?: boolean;
 }
@@ -132,6 +134,7 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
       resave: false,
       saveUninitialized: false,
       cookie: options.cookie,
+      store: options.store,
     }),
   );
   app.use((req, _res, next) => {
