@@ -48,7 +48,7 @@ export class Guests {
     return pending;
   }
 
-  private async create(context: any, { req }: VisitorPassRequest & { req: Request }): Promise<void> {
+  private async create(context: any, { req, state }: VisitorPassRequest & { req: Request }): Promise<void> {
     await this.verify(context);
     const address = clientAddressOf(req);
     const { maxPerAddressPerHour, maxAge } = this.runtime.options.guests;
@@ -61,7 +61,7 @@ export class Guests {
       return created;
     });
     await this.runtime.log(guest.id, 'CREATED', req);
-    await this.passes.stash(req, guest, maxAge);
+    await this.passes.stash(req, guest, maxAge, state.hostUser);
     context.visitor = guest;
     context.isVisitor = true;
     this.runtime.events.emit('guestCreated', { visitor: guest, request: req });

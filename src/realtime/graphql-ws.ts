@@ -3,8 +3,7 @@ import type { Context, ServerOptions } from 'graphql-ws';
 import { VISITOR_PASS, type VisitorPassContext } from '../context';
 import type { Visitor } from '../data/models';
 import { VisitorPassError, type VisitorPassErrorCode } from '../errors';
-import { guestExpiresAt } from '../guests/guest-expiry';
-import { sessionEnding } from '../request/pass-checks';
+import { sessionEnding, sessionRunsOutAt } from '../request/pass-checks';
 import type { Runtime } from '../runtime';
 import { FORBIDDEN, type ClosableSocket, type OpenSockets } from './open-sockets';
 import type { RealtimeCaller, Tickets } from './tickets';
@@ -28,14 +27,6 @@ function socketOf(ctx: Context<any, any>): ClosableSocket {
   const socket = (ctx.extra as { socket?: ClosableSocket } | undefined)?.socket;
   if (!socket) throw new Error('graphql-visitor-pass: pass.graphqlWs() needs graphql-ws on `ws` (useServer from graphql-ws/use/ws).');
   return socket;
-}
-
-/** When a visitor session runs out by itself (ms), whatever happens to the pass. */
-function sessionRunsOutAt(visitor: Visitor, redeemedAt: number, runtime: Runtime): number {
-  if (visitor.kind === 'GUEST') return guestExpiresAt(visitor, runtime.options.guests).getTime();
-  const limits = [redeemedAt + runtime.options.maxSessionAge * 1000];
-  if (visitor.sessionExpiry > 0) limits.push(redeemedAt + visitor.sessionExpiry * 1000);
-  return Math.min(...limits);
 }
 
 /**
@@ -80,7 +71,7 @@ export function createGraphqlWs(runtime: Runtime, tickets: Tickets, sockets: Ope
         connections.set(ctx, connection);
         const { caller } = connection;
         if (connection.visitor && caller.visitorId) {
-          const closeAt = sessionRunsOutAt(connection.visitor, caller.redeemedAt ?? 0, runtime);
+          const closeAt = sessionRunsOutAt(connection.visitor, caller.redeemedAt ?? 0, runtime.options);
           sockets.add(caller.visitorId, caller.sessionHash, socketOf(ctx), closeAt);
         }
         return true;
@@ -107,7 +98,7 @@ export function createGraphqlWs(runtime: Runtime, tickets: Tickets, sockets: Ope
           visitor,
           isVisitor: visitor !== null,
           [VISITOR_PASS]: {
-            state: { visitor, tokenError: null, sessionError: null, redeemed: false, hostUser: caller.userId !== null },
+            state: { visitor, tokenError: null, sessionError: null, redeemed: false, hostUser: caller.userId === null ? null : { id: caller.userId } },
           },
         };
         return { ...host, ...piece };

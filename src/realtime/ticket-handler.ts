@@ -38,7 +38,7 @@ export function createTicketHandler(runtime: Runtime, passes: VisitorPasses, tic
       try {
         const state = await passes.resolve(req);
         if (state.tokenError) throw state.tokenError;
-        const { ticket, expiresAt } = await tickets.issueFor(req, state, await passes.hostUserOf(req));
+        const { ticket, expiresAt } = await tickets.issueFor(req, state);
         res.json({ status: 'ok', ticket, expiresAt: expiresAt.toISOString() });
       } catch (error) {
         if (!isVisitorPassError(error)) return next(error);

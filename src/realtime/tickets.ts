@@ -60,9 +60,8 @@ export class Tickets {
    * both. A session whose visitor could not be read (database down) is told
    * so, not that it is nobody.
    */
-  async issueFor(req: Request, state: VisitorRequestState, user: unknown): Promise<RealtimeTicket> {
-    const { visitor, sessionError } = state;
-    const userId = userIdOf({ user });
+  async issueFor(req: Request, { visitor, sessionError, hostUser }: VisitorRequestState): Promise<RealtimeTicket> {
+    const userId = userIdOf({ user: hostUser });
     if (!visitor && userId === null) {
       throw sessionError?.code === 'VISITOR_PASS_UNAVAILABLE' ? sessionError : new VisitorPassError('REALTIME_TICKET_FORBIDDEN');
     }

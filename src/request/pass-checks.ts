@@ -12,23 +12,26 @@ export function redemptionRefusal(visitor: Visitor, now: Date): VisitorPassError
   return null;
 }
 
+type SessionLimits = Pick<ResolvedOptions, 'maxSessionAge' | 'guests'>;
+
+/**
+ * When a session redeemed at `redeemedAt` (ms) runs out by itself, whatever
+ * the cookie says: the pass's own `sessionExpiry` or the server-side cap,
+ * whichever comes first. A guest lasts as long as the guest itself:
+ * `guests.maxAge` from its last request or its creation.
+ */
+export function sessionRunsOutAt(visitor: Visitor, redeemedAt: number, { maxSessionAge, guests }: SessionLimits): number {
+  if (visitor.kind === 'GUEST') return guestExpiresAt(visitor, guests).getTime();
+  const cap = redeemedAt + maxSessionAge * 1000;
+  return visitor.sessionExpiry > 0 ? Math.min(cap, redeemedAt + visitor.sessionExpiry * 1000) : cap;
+}
+
 /**
  * Why a stashed visitor session is over, or null while it lasts: the pass was
- * revoked (even if reissued since), or the session outlived its own expiry or
- * the server-side cap, whatever the cookie says. A guest lasts as long as
- * the guest itself: `guests.maxAge` from its last request or its creation.
+ * revoked (even if reissued since), or the session ran out.
  */
-export function sessionEnding(
-  visitor: Visitor | null,
-  stash: VisitorStash,
-  { maxSessionAge, guests }: Pick<ResolvedOptions, 'maxSessionAge' | 'guests'>,
-  now: Date,
-): VisitorPassErrorCode | null {
+export function sessionEnding(visitor: Visitor | null, stash: VisitorStash, limits: SessionLimits, now: Date): VisitorPassErrorCode | null {
   if (!visitor || !visitor.isActive) return 'VISITOR_PASS_REVOKED';
   if (visitor.revokedAt && visitor.revokedAt.getTime() >= stash.redeemedAt) return 'VISITOR_PASS_REVOKED';
-  if (visitor.kind === 'GUEST') return guestExpiresAt(visitor, guests).getTime() <= now.getTime() ? 'VISITOR_PASS_EXPIRED' : null;
-  const age = now.getTime() - stash.redeemedAt;
-  if (visitor.sessionExpiry > 0 && age >= visitor.sessionExpiry * 1000) return 'VISITOR_PASS_EXPIRED';
-  if (age >= maxSessionAge * 1000) return 'VISITOR_PASS_EXPIRED';
-  return null;
+  return now.getTime() >= sessionRunsOutAt(visitor, stash.redeemedAt, limits) ? 'VISITOR_PASS_EXPIRED' : null;
 }

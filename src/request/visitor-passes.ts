@@ -20,8 +20,8 @@ export interface VisitorRequestState {
   sessionError: VisitorPassError | null;
   /** The token on this request was redeemed. */
   redeemed: boolean;
-  /** The host's `getUser(req)` found a logged-in user. */
-  hostUser: boolean;
+  /** The host's logged-in user (`getUser(req)`, read once per request), or null. */
+  hostUser: unknown;
 }
 
 type FoundVisitor = Omit<VisitorRequestState, 'hostUser'>;
@@ -40,7 +40,7 @@ export class VisitorPasses {
     assertSession(req);
     let state = this.states.get(req);
     if (!state) {
-      state = Promise.all([this.run(req), this.hasHostUser(req)]).then(([found, hostUser]) => ({ ...found, hostUser }));
+      state = this.run(req);
       this.states.set(req, state);
     }
     return state;
@@ -48,10 +48,8 @@ export class VisitorPasses {
 
   /** Redeems `token` for this request's session: rotate the id, stash the visitor, set the cookie lifetime. */
   async redeem(req: Request, token: string): Promise<Visitor> {
-    assertSession(req);
-    const visitor = await redeemToken(this.runtime, token, req);
-    await this.stash(req, visitor, visitor.sessionExpiry);
-    return visitor;
+    const { hostUser } = await this.resolve(req);
+    return this.redeemFor(req, token, hostUser);
   }
 
   /**
@@ -59,10 +57,10 @@ export class VisitorPasses {
    * fixation), the stash, and a cookie lasting `lifetimeSeconds` unless a
    * logged-in host user keeps the lifetime the host set.
    */
-  async stash(req: Request, visitor: Visitor, lifetimeSeconds: number): Promise<void> {
+  async stash(req: Request, visitor: Visitor, lifetimeSeconds: number, hostUser: unknown): Promise<void> {
     await this.runtime.store(() => rotateSession(req));
     writeStash(req, this.runtime.options.sessionKey, { visitorId: visitor.id, redeemedAt: Date.now() });
-    if (!(await this.hasHostUser(req))) setSessionLifetime(req, lifetimeSeconds);
+    if (!hostUser) setSessionLifetime(req, lifetimeSeconds);
   }
 
   /** Takes the visitor out of the session and rotates its id; other session data stays. The session's sockets close. */
@@ -75,28 +73,39 @@ export class VisitorPasses {
     if (stash) this.runtime.sockets.end(stash.visitorId, sessionHash, 'VISITOR_REQUIRED');
   }
 
-  private async run(req: Request): Promise<FoundVisitor> {
+  private async run(req: Request): Promise<VisitorRequestState> {
+    const hostUser = await this.hostUserOf(req);
+    return { ...(await this.find(req, hostUser)), hostUser };
+  }
+
+  private async redeemFor(req: Request, token: string, hostUser: unknown): Promise<Visitor> {
+    const visitor = await redeemToken(this.runtime, token, req);
+    await this.stash(req, visitor, visitor.sessionExpiry, hostUser);
+    return visitor;
+  }
+
+  private async find(req: Request, hostUser: unknown): Promise<FoundVisitor> {
     const tokens = readTokenParams(req.originalUrl ?? req.url, this.runtime.options.querystringKey);
-    if (tokens.length === 0) return this.restore(req);
+    if (tokens.length === 0) return this.restore(req, hostUser);
     // Previews and scanners open links before the person does: they must not spend a use.
-    if ((this.runtime.options.isLinkPreview ?? isLinkPreview)(req)) return this.restore(req);
-    if (tokens.length > 1) return this.refuse(req, new VisitorPassError('VISITOR_TOKEN_MALFORMED'));
+    if ((this.runtime.options.isLinkPreview ?? isLinkPreview)(req)) return this.restore(req, hostUser);
+    if (tokens.length > 1) return this.refuse(req, new VisitorPassError('VISITOR_TOKEN_MALFORMED'), hostUser);
     try {
-      const visitor = await this.redeem(req, tokens[0]);
+      const visitor = await this.redeemFor(req, tokens[0], hostUser);
       return { visitor, tokenError: null, sessionError: null, redeemed: true };
     } catch (error) {
-      if (error instanceof VisitorPassError) return this.refuse(req, error);
+      if (error instanceof VisitorPassError) return this.refuse(req, error, hostUser);
       throw error;
     }
   }
 
   /** A refused token leaves a visitor already in the session as they were. */
-  private async refuse(req: Request, tokenError: VisitorPassError): Promise<FoundVisitor> {
-    return { ...(await this.restore(req)), tokenError };
+  private async refuse(req: Request, tokenError: VisitorPassError, hostUser: unknown): Promise<FoundVisitor> {
+    return { ...(await this.restore(req, hostUser)), tokenError };
   }
 
   /** One indexed query (by primary key) when the session holds a visitor, none otherwise. */
-  private async restore(req: Request): Promise<FoundVisitor> {
+  private async restore(req: Request, hostUser: unknown): Promise<FoundVisitor> {
     const { sessionKey } = this.runtime.options;
     const stash = readStash(req, sessionKey);
     const none = { visitor: null, tokenError: null, sessionError: null, redeemed: false };
@@ -113,7 +122,7 @@ export class VisitorPasses {
       clearStash(req, sessionKey);
       return { ...none, sessionError: new VisitorPassError(ending) };
     }
-    if (visitor?.kind === 'GUEST') await this.renewGuestCookie(req, stash);
+    if (visitor?.kind === 'GUEST') this.renewGuestCookie(req, stash, hostUser);
     return { ...none, visitor };
   }
 
@@ -123,25 +132,21 @@ export class VisitorPasses {
    * the stash now and then (daily, or every half `maxAge` if shorter) keeps
    * the cookie alive without a session write on every request.
    */
-  private async renewGuestCookie(req: Request, stash: VisitorStash): Promise<void> {
+  private renewGuestCookie(req: Request, stash: VisitorStash, hostUser: unknown): void {
     const { sessionKey, guests } = this.runtime.options;
     const now = Date.now();
     const every = Math.min(DAY, (guests.maxAge * 1000) / 2);
     if (now - (stash.renewedAt ?? stash.redeemedAt) < every) return;
     writeStash(req, sessionKey, { ...stash, renewedAt: now });
-    if (!(await this.hasHostUser(req))) setSessionLifetime(req, guests.maxAge);
+    if (!hostUser) setSessionLifetime(req, guests.maxAge);
   }
 
   /** The host's logged-in user (`getUser`), or null; a `getUser` that throws means nobody. */
-  async hostUserOf(req: Request): Promise<unknown> {
+  private async hostUserOf(req: Request): Promise<unknown> {
     try {
       return (await this.runtime.options.getUser(req)) || null;
     } catch {
       return null;
     }
-  }
-
-  private async hasHostUser(req: Request): Promise<boolean> {
-    return (await this.hostUserOf(req)) !== null;
   }
 }
