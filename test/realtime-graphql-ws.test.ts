@@ -320,6 +320,29 @@ describe.each(basicTicketStoreKinds)('graphql-ws with realtime tickets, %s store
       expect(closed.at - redeemedAt).toBeLessThan(3500);
     });
 
+    test('a session longer than a timer can wait (30 days, past setTimeout\'s 24.8-day limit) keeps its socket open', async () => {
+      const day = 24 * 3600;
+      const other = await startTestApp({
+        database: db,
+        typeDefs: realtimeTypeDefs,
+        resolvers: realtimeResolvers(),
+        pass: { maxSessionAge: 40 * day, tickets: { redis: setup.redis, keyPrefix: uniquePrefix('graphql-ws-long') } },
+      });
+      const server = await listenRealtime(other);
+      try {
+        await untilTicketsAnswer(other.pass);
+        const { browser } = await visitor({ sessionExpiry: 30 * day }, other);
+        const { client, feed } = await live(browser, TICKS, server);
+        await moreValues(feed, 4);
+        expect(await client.outcome()).toBe('connected');
+        expect(await Promise.race([client.closed.then(() => 'closed'), new Promise((resolve) => setTimeout(() => resolve('open'), 300))])).toBe('open');
+      } finally {
+        await server.close();
+        await other.stop();
+        await other.pass.close();
+      }
+    });
+
     test('pass.close() closes the open sockets with 1001 (going away)', async () => {
       const other = await startTestApp({ database: db, typeDefs: realtimeTypeDefs, resolvers: realtimeResolvers(), pass: { tickets: { redis: setup.redis, keyPrefix: uniquePrefix('graphql-ws-close') } } });
       const server = await listenRealtime(other);

@@ -6,6 +6,9 @@ export interface ClosableSocket {
   close(code?: number, reason?: string): void;
 }
 
+/** The longest delay `setTimeout` takes (2^31 - 1 ms). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** graphql-ws's "Forbidden": the client should not reconnect with the same credentials. */
 export const FORBIDDEN = 4403;
 
@@ -51,16 +54,20 @@ export class OpenSockets {
       .catch((error: Error) => this.events.emit('unavailable', { error }));
   }
 
-  /** Registers a visitor's socket; it is closed at `closeAt` (ms) when its session runs out by then. */
-  add(visitorId: string, sessionHash: string | null, socket: ClosableSocket, closeAt: number | null): void {
+  /** Registers a visitor's socket; it is closed at `closeAt` (ms), when its session runs out. */
+  add(visitorId: string, sessionHash: string | null, socket: ClosableSocket, closeAt: number): void {
     const entry: OpenSocket = { socket, sessionHash, timer: null };
-    if (closeAt !== null) {
-      entry.timer = setTimeout(() => this.closeOne(visitorId, entry, 'VISITOR_PASS_EXPIRED'), Math.max(0, closeAt - Date.now()));
+    const arm = () => {
+      const wait = closeAt - Date.now();
+      if (wait <= 0) return this.closeOne(visitorId, entry, 'VISITOR_PASS_EXPIRED');
+      // A timer waits at most ~24.8 days (longer ones fire at once): a guest's 30 days takes two.
+      entry.timer = setTimeout(arm, Math.min(wait, MAX_TIMER_MS));
       entry.timer.unref();
-    }
+    };
     let sockets = this.byVisitor.get(visitorId);
     if (!sockets) this.byVisitor.set(visitorId, (sockets = new Set()));
     sockets.add(entry);
+    arm();
   }
 
   remove(socket: ClosableSocket): void {
