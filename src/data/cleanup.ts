@@ -96,7 +96,6 @@ export async function cleanupVisitorPasses(models: VisitorPassModels, options: C
 
   const total = await Visitor.count({ where });
   const deleted: CleanupResult = { passes: 0, guests: 0, logs: 0 };
-  const done = () => deleted.passes + deleted.guests;
   onProgress?.({ done: 0, total });
   for (;;) {
     // Whole rows only when a listener wants them; ids and kinds otherwise.
@@ -106,12 +105,13 @@ export async function cleanupVisitorPasses(models: VisitorPassModels, options: C
     if (batch.length === 0) break;
     await beforeDelete?.(batch as Visitor[]);
     const ids = batch.map((visitor) => visitor.id);
-    const guests = batch.filter((visitor) => visitor.kind === 'GUEST').length;
     deleted.logs += await VisitorLog.destroy({ where: { visitorId: ids } });
-    const gone = await Visitor.destroy({ where: { id: ids } });
-    deleted.guests += Math.min(guests, gone);
-    deleted.passes += gone - Math.min(guests, gone);
-    onProgress?.({ done: done(), total: Math.max(total, done()) });
+    await Visitor.destroy({ where: { id: ids } });
+    const guests = batch.filter((visitor) => visitor.kind === 'GUEST').length;
+    deleted.guests += guests;
+    deleted.passes += batch.length - guests;
+    const done = deleted.passes + deleted.guests;
+    onProgress?.({ done, total: Math.max(total, done) });
   }
   return deleted;
 }

@@ -4,7 +4,6 @@ import { Op, UniqueConstraintError } from 'sequelize';
 import { httpRequestOf, type VisitorPassRequest } from '../context';
 import type { Visitor } from '../data/models';
 import { VisitorPassError } from '../errors';
-import { failClosed } from '../fail-closed';
 import { KeyedQueue } from '../keyed-queue';
 import type { VisitorPasses } from '../request/visitor-passes';
 import type { Runtime } from '../runtime';
@@ -38,14 +37,22 @@ export class Guests {
     const request = httpRequestOf(context);
     const { guests } = this.runtime.options;
     if (!request || request.state.hostUser || !guests.enabled) return;
-    // A check that throws counts as a bot: no guest rather than an unbounded one.
-    if (failClosed(() => !guests.isBot(request.req)) !== true) return;
+    if (this.isBot(request.req)) return;
     let pending = this.pending.get(request.state);
     if (!pending) {
       pending = this.create(context, request);
       this.pending.set(request.state, pending);
     }
     return pending;
+  }
+
+  /** A check that throws counts as a bot: no guest rather than an unbounded one. */
+  private isBot(req: Request): boolean {
+    try {
+      return Boolean(this.runtime.options.guests.isBot(req));
+    } catch {
+      return true;
+    }
   }
 
   private async create(context: any, { req, state }: VisitorPassRequest & { req: Request }): Promise<void> {
