@@ -22,6 +22,7 @@ export { VisitorPassEmitter, type VisitorPassEvents, type VisitorPassEventName }
 // Types only: the models are bound to a database per pass, as `pass.models`.
 export type { Visitor, VisitorLog, VisitorKind } from './data/models';
 export { connectDatabase } from './data/database';
+export { isDatabaseFailure } from './data/unavailable';
 export { migrate } from './data/migrations';
 export type { CleanupOptions, CleanupResult, CleanupProgress } from './data/cleanup';
 export { tokenise, untokenise } from './tokenise';

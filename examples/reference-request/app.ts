@@ -16,9 +16,9 @@ import {
   SocketClosedUnexpectedlyError,
   SocketTimeoutError,
 } from 'redis';
-import { BaseError, type Sequelize } from 'sequelize';
+import type { Sequelize } from 'sequelize';
 import { WebSocketServer } from 'ws';
-import { connectDatabase, createVisitorPass, VISITOR_PASS_ERRORS, VisitorPassError, type VisitorPass } from '../../src';
+import { connectDatabase, createVisitorPass, isDatabaseFailure, VISITOR_PASS_ERRORS, VisitorPassError, type VisitorPass } from '../../src';
 import { createSessions, loadUser } from './auth';
 import { defineReferenceModels, migrateReferenceTables, seedUsers, type ReferenceModels } from './data';
 import { guestHooks, listenForGuests } from './guests';
@@ -112,14 +112,6 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
     timer = setTimeout(() => reject(new Error('timed out')), ms);
   });
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}
-
-/**
- * The database failed (down, unreachable, closed): a Sequelize error, or the
- * plain Error Sequelize throws once closed. The caller gets 503 and no SQL.
- */
-function isDatabaseFailure(error: unknown): boolean {
-  return error instanceof BaseError || (error instanceof Error && /connection manager was closed/i.test(error.message));
 }
 
 /** Redis is down or unreachable (the session store reads it before anything else). */

@@ -1,9 +1,13 @@
 import { BaseError } from 'sequelize';
 import { VisitorPassError } from '../errors';
 
-/** Sequelize throws a plain Error, not a BaseError, once its connections are closed (`sequelize.close()`). */
-function isClosedConnection(error: unknown): error is Error {
-  return error instanceof Error && /connection manager was closed/i.test(error.message);
+/**
+ * A database failure (down, unreachable, closed), as the pass tells it from
+ * a query's error: any Sequelize error, or the plain Error Sequelize throws
+ * once its connections are closed. Hosts can use it for their own queries.
+ */
+export function isDatabaseFailure(error: unknown): error is Error {
+  return error instanceof BaseError || (error instanceof Error && /connection manager was closed/i.test(error.message));
 }
 
 /**
@@ -15,7 +19,7 @@ export async function withStore<T>(work: () => Promise<T>, onFailure?: (error: E
   try {
     return await work();
   } catch (error) {
-    if (error instanceof BaseError || isClosedConnection(error)) {
+    if (isDatabaseFailure(error)) {
       onFailure?.(error);
       throw new VisitorPassError('VISITOR_PASS_UNAVAILABLE');
     }
