@@ -13,6 +13,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 export const FORBIDDEN = 4403;
 
 interface OpenSocket {
+  visitorId: string;
   socket: ClosableSocket;
   sessionHash: string | null;
   timer: NodeJS.Timeout | null;
@@ -34,6 +35,7 @@ interface SessionsEnded {
  */
 export class OpenSockets {
   private readonly byVisitor = new Map<string, Set<OpenSocket>>();
+  private readonly bySocket = new Map<ClosableSocket, OpenSocket>();
   private readonly channel: string;
 
   constructor(
@@ -56,10 +58,10 @@ export class OpenSockets {
 
   /** Registers a visitor's socket; it is closed at `closeAt` (ms), when its session runs out. */
   add(visitorId: string, sessionHash: string | null, socket: ClosableSocket, closeAt: number): void {
-    const entry: OpenSocket = { socket, sessionHash, timer: null };
+    const entry: OpenSocket = { visitorId, socket, sessionHash, timer: null };
     const arm = () => {
       const wait = closeAt - Date.now();
-      if (wait <= 0) return this.closeOne(visitorId, entry, 'VISITOR_PASS_EXPIRED');
+      if (wait <= 0) return this.closeOne(entry, 'VISITOR_PASS_EXPIRED');
       // A timer waits at most ~24.8 days (longer ones fire at once): a guest's 30 days takes two.
       entry.timer = setTimeout(arm, Math.min(wait, MAX_TIMER_MS));
       entry.timer.unref();
@@ -67,13 +69,13 @@ export class OpenSockets {
     let sockets = this.byVisitor.get(visitorId);
     if (!sockets) this.byVisitor.set(visitorId, (sockets = new Set()));
     sockets.add(entry);
+    this.bySocket.set(socket, entry);
     arm();
   }
 
   remove(socket: ClosableSocket): void {
-    for (const [visitorId, sockets] of this.byVisitor) {
-      for (const entry of sockets) if (entry.socket === socket) this.forget(visitorId, entry);
-    }
+    const entry = this.bySocket.get(socket);
+    if (entry) this.forget(entry);
   }
 
   /** A visitor's sessions ended (`sessionHash` null: all of them): close their sockets here and everywhere. */
@@ -85,25 +87,26 @@ export class OpenSockets {
 
   /** On shutdown: 1001 "going away", so clients reconnect elsewhere. */
   closeAll(): void {
-    for (const [visitorId, sockets] of this.byVisitor) for (const entry of sockets) this.closeOne(visitorId, entry, 'SERVER_STOPPING', 1001);
+    for (const entry of this.bySocket.values()) this.closeOne(entry, 'SERVER_STOPPING', 1001);
   }
 
   private close({ visitorId, sessionHash, reason }: SessionsEnded): void {
     for (const entry of this.byVisitor.get(visitorId) ?? []) {
-      if (sessionHash === null || entry.sessionHash === sessionHash) this.closeOne(visitorId, entry, reason);
+      if (sessionHash === null || entry.sessionHash === sessionHash) this.closeOne(entry, reason);
     }
   }
 
-  private closeOne(visitorId: string, entry: OpenSocket, reason: string, code = FORBIDDEN): void {
-    this.forget(visitorId, entry);
+  private closeOne(entry: OpenSocket, reason: string, code = FORBIDDEN): void {
+    this.forget(entry);
     entry.socket.close(code, reason);
   }
 
-  private forget(visitorId: string, entry: OpenSocket): void {
+  private forget(entry: OpenSocket): void {
     if (entry.timer) clearTimeout(entry.timer);
-    const sockets = this.byVisitor.get(visitorId);
+    this.bySocket.delete(entry.socket);
+    const sockets = this.byVisitor.get(entry.visitorId);
     sockets?.delete(entry);
-    if (sockets?.size === 0) this.byVisitor.delete(visitorId);
+    if (sockets?.size === 0) this.byVisitor.delete(entry.visitorId);
   }
 }
 
