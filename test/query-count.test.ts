@@ -83,3 +83,35 @@ describe.each(dialects)('database queries of a guest on %s', (dialect) => {
     expect(staying[0]).toMatch(/SELECT/);
   });
 });
+
+describe('the host user is read once per request', () => {
+  let db: TestDatabase;
+  let app: TestApp;
+  let calls = 0;
+  beforeAll(
+    async () =>
+      ({ db, app } = await openTestApp('sqlite', {
+        pass: {
+          getUser: (req) => {
+            calls += 1;
+            return (req as unknown as { user?: unknown }).user;
+          },
+        },
+      })),
+  );
+  afterAll(() => closeTestApp(app, db));
+
+  test('getUser runs once for a link redemption and once for a GraphQL request that redeems and asks for a ticket', async () => {
+    const fred = app.agent();
+    const { link } = await invite(fred, {});
+    const { token } = await invite(fred, {});
+    calls = 0;
+    await openLink(app.agent(), link).expect(303);
+    expect(calls).toBe(1);
+    calls = 0;
+    const ginger = app.agent();
+    const response = await gql(ginger, 'mutation Redeem($token: String!) { redeemVisitorPass(token: $token) { id } issueRealtimeTicket { ticket } }', { token });
+    expect(response.body.errors).toBeUndefined();
+    expect(calls).toBe(1);
+  });
+});
